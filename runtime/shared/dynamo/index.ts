@@ -1,0 +1,2 @@
+export * from './create-dynamo';
+export * from './products-table';

@@ -1,0 +1,48 @@
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+/**
+ * Key design of the products table, shared by the service, the catalog Lambda, the local launcher and
+ * the CDK `ProductTable`. Products, SKU-uniqueness guards and stock reservations live in one table
+ * (partition key `id`) so one TransactWriteItems can touch all of them; the `by-entity` index lists
+ * one kind of item (e.g. `entity = "product"`) in `id` order for cursor pagination.
+ */
+export const productsTableSchema = {
+  partitionKey: 'id',
+  entityIndex: { name: 'by-entity', partitionKey: 'entity', sortKey: 'id' },
+} as const;
+
+/** Creates the table when it does not exist (local platform and tests; in AWS the CDK stack owns it). */
+export async function ensureProductsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { partitionKey, entityIndex } = productsTableSchema;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: partitionKey, AttributeType: 'S' },
+          { AttributeName: entityIndex.partitionKey, AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: entityIndex.name,
+            KeySchema: [
+              { AttributeName: entityIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: entityIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+  }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}

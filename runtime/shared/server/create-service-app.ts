@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type RawServerDefault } from 'fastify';
+import { errorHandler } from './error-handler';
+import { health, type ReadinessCheck } from './health';
+import { metrics } from './metrics';
+
+export type ServiceApp = FastifyInstance<RawServerDefault, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface ServiceAppOptions {
+  /** Service name, used as the `service` label on metrics and in logs. */
+  readonly service: string;
+  /** Dependency probes for `/readyz`. @default - none: ready as soon as it listens */
+  readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
+  /** pino options, or `false` for no logs (tests). @default - JSON logs at info */
+  readonly logger?: FastifyHttpOptions<RawServerDefault>['logger'];
+  /** Largest accepted request body. @default 262144 (256 KiB) */
+  readonly bodyLimit?: number;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * The Fastify instance every service starts from: JSON logs with the request id, `x-request-id` in
+ * and out, schema validation that rejects unknown fields, the shared error shape, health, readiness
+ * and metrics. Services add their routes to it; it never listens (see `runServer`).
+ */
+export function createServiceApp(options: ServiceAppOptions): ServiceApp {
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: 'info',
+      base: { service: options.service },
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // Keep-alive longer than the load balancer's 60 s idle timeout, so the balancer closes first.
+    keepAliveTimeout: 72_000,
+    requestTimeout: 30_000,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.logLevel === 'warn' && reply.statusCode < 400) return;
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed',
+    );
+  });
+  void app.register(errorHandler);
+  void app.register(metrics, { service: options.service });
+  void app.register(health, { checks: options.readiness ?? {} });
+  return app;
+}

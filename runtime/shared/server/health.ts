@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+// Brings the `hide` schema flag: operational routes stay out of the public OpenAPI document.
+import type {} from '@fastify/swagger';
+
+/** A dependency probe: resolves when the dependency answers, rejects (or hangs past the timeout) when not. */
+export type ReadinessCheck = () => Promise<unknown>;
+
+export interface HealthOptions {
+  readonly checks: Readonly<Record<string, ReadinessCheck>>;
+  /** @default 2000 */
+  readonly timeoutMs?: number;
+}
+
+const withTimeout = (check: ReadinessCheck, ms: number) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    check().then(
+      () => (clearTimeout(timer), resolve()),
+      (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
+    );
+  });
+
+/**
+ * `/healthz` says the process serves requests (liveness: never checks dependencies, so a database
+ * outage does not restart every pod); `/readyz` checks this service's own dependencies (readiness).
+ */
+export const health = fp(
+  async (app: FastifyInstance, options: HealthOptions) => {
+    const timeoutMs = options.timeoutMs ?? 2000;
+    let closing = false;
+    app.addHook('onClose', async () => {
+      closing = true;
+    });
+    app.get('/healthz', { schema: { hide: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+    app.get('/readyz', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+      const names = Object.keys(options.checks);
+      const results = await Promise.allSettled(names.map((name) => withTimeout(options.checks[name]!, timeoutMs)));
+      const checks = Object.fromEntries(
+        names.map((name, i) => {
+          const result = results[i]!;
+          return [name, result.status === 'fulfilled' ? 'ok' : String((result.reason as Error).message)];
+        }),
+      );
+      const ready = !closing && results.every((r) => r.status === 'fulfilled');
+      void reply.status(ready ? 200 : 503);
+      return { status: ready ? 'ready' : closing ? 'shutting_down' : 'not_ready', checks };
+    });
+  },
+  { name: 'health' },
+);

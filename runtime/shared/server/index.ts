@@ -1,0 +1,3 @@
+export * from './create-service-app';
+export * from './run-server';
+export type { ReadinessCheck } from './health';

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+// Brings the `hide` schema flag: operational routes stay out of the public OpenAPI document.
+import type {} from '@fastify/swagger';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This service's Prometheus registry; services register their own metrics on it. */
+    metrics: Registry;
+  }
+}
+
+/** Request count, latency and errors by route (the route pattern, never the raw URL, to bound cardinality). */
+export const metrics = fp(
+  async (app: FastifyInstance, options: { service: string }) => {
+    const registry = new Registry();
+    registry.setDefaultLabels({ service: options.service });
+    collectDefaultMetrics({ register: registry });
+    const labelNames = ['method', 'route', 'status_code'] as const;
+    const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered', labelNames, registers: [registry] });
+    const errors = new Counter({ name: 'http_request_errors_total', help: 'HTTP requests answered with 4xx or 5xx', labelNames, registers: [registry] });
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer an HTTP request',
+      labelNames,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    app.decorate('metrics', registry);
+    app.addHook('onResponse', async (request, reply) => {
+      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode };
+      requests.inc(labels);
+      duration.observe(labels, reply.elapsedTime / 1000);
+      if (reply.statusCode >= 400) errors.inc(labels);
+    });
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      void reply.type(registry.contentType);
+      return registry.metrics();
+    });
+  },
+  { name: 'metrics' },
+);
