@@ -1,0 +1,84 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
+import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { AnalyticsCluster, AnalyticsIdentity, AnalyticsNetwork, CrossCloudLink, DataLake, FlinkJob } from '../../infra/gcp/index.js';
+import { ANALYTICS_TOPICS, type AnalyticsPlatformConfig } from './config.js';
+
+export interface AnalyticsPlatformStackProps {
+  readonly config: AnalyticsPlatformConfig;
+  /** The built job jar, `analytics/target/order-analytics.jar` in the repository. */
+  readonly jobJarPath: string;
+}
+
+/** The GCP half of the platform for one environment: Dataproc with Flink, the lake, the job and the link to MSK. */
+export class AnalyticsPlatformStack extends TerraformStack {
+  constructor(scope: Construct, id: string, { config, jobJarPath }: AnalyticsPlatformStackProps) {
+    super(scope, id);
+    const { gcp, aws } = config;
+    const labels = { environment: config.environment, system: 'cloud-shop-analytics' };
+
+    if (config.stateBackend) new GcsBackend(this, config.stateBackend);
+    new GoogleProvider(this, 'google', { project: gcp.project, region: gcp.region, defaultLabels: labels });
+    new AwsProvider(this, 'aws', { region: aws.region, defaultTags: [{ tags: { Environment: config.environment, System: 'cloud-shop-analytics' } }] });
+
+    const network = new AnalyticsNetwork(this, 'network', { name: gcp.namePrefix, region: gcp.region, subnetCidr: gcp.subnetCidr });
+    const dataLake = new DataLake(this, 'data-lake', { namePrefix: gcp.namePrefix, location: gcp.region, labels, ...config.dataLake });
+    const identity = new AnalyticsIdentity(this, 'identity', {
+      project: gcp.project,
+      accountId: `analytics-${config.environment}`,
+      kafka: {
+        clusterArn: aws.msk.clusterArn,
+        readTopics: ANALYTICS_TOPICS.read,
+        writeTopics: ANALYTICS_TOPICS.write,
+        consumerGroup: config.job.consumerGroup,
+        transactionalIdPrefix: config.job.transactionalIdPrefix,
+      },
+    });
+    const job = new FlinkJob(this, 'flink-job', {
+      jarPath: jobJarPath,
+      dataLake,
+      identity,
+      kafka: { bootstrapBrokers: aws.msk.bootstrapBrokers, consumerGroup: config.job.consumerGroup, awsRegion: aws.region },
+      parallelism: config.job.parallelism,
+      desiredState: config.job.desiredState,
+    });
+    const cluster = new AnalyticsCluster(this, 'cluster', {
+      name: `${gcp.namePrefix}-flink`,
+      region: gcp.region,
+      subnetwork: network.subnetwork,
+      identity,
+      dataLake,
+      master: config.cluster.master,
+      workers: config.cluster.workers,
+      idleDeleteTtlSeconds: config.cluster.idleDeleteTtlSeconds,
+      initializationActions: [job.initializationAction],
+      labels,
+    });
+    const link = new CrossCloudLink(this, 'link', {
+      name: gcp.namePrefix,
+      region: gcp.region,
+      network,
+      cloudRouterAsn: gcp.cloudRouterAsn,
+      aws,
+      msk: { securityGroupId: aws.msk.securityGroupId, ports: [9098], brokerDnsDomain: aws.msk.brokerDnsDomain },
+    });
+
+    const outputs: Record<string, { value: unknown; description: string }> = {
+      cluster_name: { value: cluster.cluster.name, description: 'Dataproc cluster running the Flink job' },
+      lake_uri: { value: dataLake.lakeUri, description: 'Raw order events, partitioned by date and hour' },
+      checkpoints_uri: { value: dataLake.checkpointsUri, description: 'Flink checkpoints' },
+      savepoints_uri: { value: dataLake.savepointsUri, description: 'Flink savepoints (the launcher resumes from the newest)' },
+      job_jar_uri: { value: job.jarUri, description: 'The uploaded job jar (name carries its content hash)' },
+      job_manifest_uri: { value: job.manifestUri, description: 'Desired state the launcher on the master reconciles to' },
+      service_account_email: { value: identity.serviceAccount.email, description: 'Identity of the cluster VMs' },
+      msk_role_arn: { value: identity.awsRole.arn, description: 'AWS role the service account federates into for MSK IAM auth' },
+      ha_vpn_gateway_ips: {
+        value: [0, 1].map((index) => link.haVpnGateway.vpnInterfaces.get(index).ipAddress),
+        description: 'Public addresses of the GCP HA VPN gateway (the AWS customer gateways)',
+      },
+      vpn_tunnel_names: { value: link.tunnels.map((tunnel) => tunnel.name), description: 'The four tunnels to AWS' },
+    };
+    for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
+  }
+}
