@@ -12,8 +12,10 @@ export interface ServiceAppOptions {
   readonly service: string;
   /** Dependency probes for `/readyz`. @default - none: ready as soon as it listens */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
-  /** pino options, or `false` for no logs (tests). @default - JSON logs at info */
+  /** pino options, or `false` for no logs (tests). @default - JSON logs at `logLevel` */
   readonly logger?: FastifyHttpOptions<RawServerDefault>['logger'];
+  /** Level of the default logger, e.g. from LOG_LEVEL; ignored when `logger` is given. @default 'info' */
+  readonly logLevel?: string;
   /** Largest accepted request body. @default 262144 (256 KiB) */
   readonly bodyLimit?: number;
 }
@@ -28,7 +30,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
     logger: options.logger ?? {
-      level: 'info',
+      level: options.logLevel ?? 'info',
       base: { service: options.service },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },

@@ -95,4 +95,9 @@ describe('createServiceApp', () => {
     expect(metrics).toMatch(/http_request_errors_total\{[^}]*route="\/things"[^}]*status_code="400"[^}]*\} 1/);
     expect(metrics).toContain('http_request_duration_seconds_bucket');
   });
+
+  it('sets the level of its default logger from logLevel', async () => {
+    app = createServiceApp({ service: 'test', logLevel: 'warn' });
+    expect(app.log.level).toBe('warn');
+  });
 });
