@@ -1,2 +1,3 @@
 export * from './error-body';
 export * from './pagination';
+export * from './service-client';

@@ -1,1 +1,2 @@
 export * from './create-kafka';
+export * from './event-publisher';
