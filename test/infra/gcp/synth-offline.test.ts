@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const denyNetwork = fileURLToPath(new URL('./fixtures/deny-network.mjs', import.meta.url));
+const cdktfCli = join(repositoryRoot, 'node_modules/cdktf-cli/bundle/bin/cdktf');
+
+/**
+ * An environment with no terraform on PATH (only node, in a folder of its own, plus the system tools)
+ * and every TCP connection and DNS lookup refused and logged by the preloaded deny-network.mjs.
+ */
+function offlineEnvironment() {
+  const workDir = mkdtempSync(join(tmpdir(), 'cdktf-offline-'));
+  const bin = join(workDir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const deniedLog = join(workDir, 'denied-network.log');
+  const env = {
+    PATH: `${bin}:/usr/bin:/bin`,
+    HOME: workDir,
+    // The CLI's version-check telemetry; documented in docs/gcp.md. Synth succeeds without it either way.
+    CHECKPOINT_DISABLE: '1',
+    DENIED_NETWORK_LOG: deniedLog,
+    NODE_OPTIONS: `--import ${denyNetwork}`,
+  };
+  const deniedAttempts = () => (existsSync(deniedLog) ? readFileSync(deniedLog, 'utf8') : '');
+  return { workDir, env, deniedAttempts };
+}
+
+describe('cdktf synth', () => {
+  it('has no terraform binary to use in the test environment', () => {
+    const { env } = offlineEnvironment();
+    expect(spawnSync('sh', ['-c', 'command -v terraform'], { env }).status).not.toBe(0);
+  });
+
+  it('would notice a network access (the guard works)', () => {
+    const { env, deniedAttempts } = offlineEnvironment();
+    spawnSync('node', ['-e', "require('node:dns').lookup('registry.terraform.io', () => {})"], { env });
+    expect(deniedAttempts()).toContain('dns lookup registry.terraform.io');
+  });
+
+  it('synthesizes both environments with the real CLI, without terraform and without network', () => {
+    const { workDir, env, deniedAttempts } = offlineEnvironment();
+    const output = join(workDir, 'cdktf.out');
+    const result = spawnSync(
+      'node',
+      [cdktfCli, 'synth', '--app', 'node --import tsx test/infra/gcp/fixtures/offline-app.ts', '--output', output],
+      { cwd: repositoryRoot, env, encoding: 'utf8', timeout: 110_000 },
+    );
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(deniedAttempts()).toBe('');
+    for (const environment of ['dev', 'prod']) {
+      const stackDir = join(output, 'stacks', `analytics-${environment}`);
+      const terraform = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, unknown> };
+      expect(Object.keys(terraform.resource)).toEqual(expect.arrayContaining(['google_dataproc_cluster', 'google_compute_vpn_tunnel', 'aws_vpn_connection']));
+      const jarObject = Object.values(terraform.resource.google_storage_bucket_object as Record<string, { source?: string }>).find((object) => object.source);
+      expect(existsSync(join(stackDir, jarObject?.source ?? 'missing'))).toBe(true);
+    }
+  });
+});
