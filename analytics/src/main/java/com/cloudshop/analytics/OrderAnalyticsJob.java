@@ -1,0 +1,180 @@
+package com.cloudshop.analytics;
+
+import com.cloudshop.analytics.functions.EventHourBuckets;
+import com.cloudshop.analytics.functions.FirstDeliveryFilter;
+import com.cloudshop.analytics.functions.LateOrderRecorder;
+import com.cloudshop.analytics.functions.OrderWatermarks;
+import com.cloudshop.analytics.functions.RejectionSplitter;
+import com.cloudshop.analytics.functions.SalesAggregate;
+import com.cloudshop.analytics.functions.WindowResultAssembler;
+import com.cloudshop.analytics.records.DeadLetter;
+import com.cloudshop.analytics.records.DeadLetterSerializer;
+import com.cloudshop.analytics.records.DecodedOrder;
+import com.cloudshop.analytics.records.OrderEvent;
+import com.cloudshop.analytics.records.OrderEventLines;
+import com.cloudshop.analytics.records.OrderRecordDeserializer;
+import com.cloudshop.analytics.records.SalesAccumulator;
+import com.cloudshop.analytics.records.WindowResult;
+import com.cloudshop.analytics.records.WindowResultSerializer;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
+import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.streaming.api.windowing.time.Time;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * Orders in, sales figures out: per currency and tumbling event-time window, the order count,
+ * revenue, average order value and top five products, published exactly once to
+ * {@code analytics-results}; every valid event also lands in the data lake, and every record the
+ * job cannot use lands in {@code orders.dlq}.
+ *
+ * <p>The job takes its source and sinks, so tests run the same pipeline on test sources and sinks;
+ * {@link #main} wires Kafka and the file system from the flags. Operator uids are fixed: a
+ * savepoint taken from one version restores into the next.
+ */
+public final class OrderAnalyticsJob {
+
+    public static final String NAME = "order-analytics";
+
+    /** Orders that arrived after their window closed and its allowed lateness passed. */
+    public static final OutputTag<OrderEvent> LATE_ORDERS = new OutputTag<>("late-orders") {};
+
+    static final TypeInformation<SalesAccumulator> SALES_ACCUMULATOR = Types.POJO(
+            SalesAccumulator.class,
+            Map.of(
+                    "orderCount", Types.LONG,
+                    "revenueCents", Types.LONG,
+                    "quantityByProduct", Types.MAP(Types.STRING, Types.LONG)));
+
+    /** Producer transactions must outlive a checkpoint plus a restart, and stay within the brokers' 15-minute maximum. */
+    private static final String TRANSACTION_TIMEOUT_MS = Long.toString(Duration.ofMinutes(15).toMillis());
+
+    private final JobFlags flags;
+    private final Source<DecodedOrder, ?, ?> orders;
+    private final Sink<WindowResult> results;
+    private final Sink<DeadLetter> deadLetters;
+    private final Sink<OrderEvent> lake;
+
+    public OrderAnalyticsJob(
+            JobFlags flags,
+            Source<DecodedOrder, ?, ?> orders,
+            Sink<WindowResult> results,
+            Sink<DeadLetter> deadLetters,
+            Sink<OrderEvent> lake) {
+        this.flags = flags;
+        this.orders = orders;
+        this.results = results;
+        this.deadLetters = deadLetters;
+        this.lake = lake;
+    }
+
+    public static void main(String[] args) throws Exception {
+        JobFlags flags = JobFlags.parse(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flags.flinkConfiguration());
+        onKafka(flags).buildPipeline(env);
+        env.execute(NAME);
+    }
+
+    /** The production wiring: Kafka in and out, raw events to the lake path. */
+    public static OrderAnalyticsJob onKafka(JobFlags flags) {
+        KafkaSource<DecodedOrder> orders = KafkaSource.<DecodedOrder>builder()
+                .setProperties(flags.security().clientProperties())
+                .setBootstrapServers(flags.brokers())
+                .setTopics(flags.ordersTopic())
+                .setGroupId(flags.group())
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new OrderRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", Long.toString(Duration.ofMinutes(1).toMillis()))
+                .build();
+        KafkaSink<WindowResult> results = KafkaSink.<WindowResult>builder()
+                .setKafkaProducerConfig(flags.security().clientProperties())
+                .setBootstrapServers(flags.brokers())
+                .setRecordSerializer(new WindowResultSerializer(flags.resultsTopic()))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(flags.transactionalIdPrefix())
+                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .build();
+        // A dead letter written twice after a restart is harmless for a triage topic, so no transactions here.
+        KafkaSink<DeadLetter> deadLetters = KafkaSink.<DeadLetter>builder()
+                .setKafkaProducerConfig(flags.security().clientProperties())
+                .setBootstrapServers(flags.brokers())
+                .setRecordSerializer(new DeadLetterSerializer(flags.deadLetterTopic()))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+        FileSink<OrderEvent> lake = FileSink.forRowFormat(new Path(flags.lake()), new OrderEventLines())
+                .withBucketAssigner(new EventHourBuckets())
+                .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("orders").withPartSuffix(".jsonl").build())
+                .build();
+        return new OrderAnalyticsJob(flags, orders, results, deadLetters, lake);
+    }
+
+    public void buildPipeline(StreamExecutionEnvironment env) {
+        // Every record type has a Flink serializer; fail at build time rather than fall back to Kryo.
+        env.getConfig().disableGenericTypes();
+
+        SingleOutputStreamOperator<OrderEvent> validOrders = env
+                .fromSource(orders, OrderWatermarks.strategy(flags.outOfOrderness(), flags.idleness()), "orders-source")
+                .uid("orders-source")
+                .process(new RejectionSplitter())
+                .name("split-rejected-orders")
+                .uid("split-rejected-orders");
+
+        validOrders.sinkTo(lake).name("data-lake").uid("data-lake-sink");
+
+        DataStream<OrderEvent> firstDeliveries = validOrders
+                .keyBy(order -> order.eventId, Types.STRING)
+                .process(new FirstDeliveryFilter(flags.deduplicationMemory()))
+                .name("drop-redelivered-orders")
+                .uid("drop-redelivered-orders");
+
+        SingleOutputStreamOperator<WindowResult> windowResults =
+                salesPerCurrency(firstDeliveries, flags.window(), flags.lateness());
+        windowResults.sinkTo(results).name("analytics-results").uid("analytics-results-sink");
+
+        DataStream<DeadLetter> lateOrders = windowResults
+                .getSideOutput(LATE_ORDERS)
+                .process(new LateOrderRecorder())
+                .name("record-late-orders")
+                .uid("record-late-orders");
+        validOrders.getSideOutput(RejectionSplitter.REJECTED)
+                .union(lateOrders)
+                .sinkTo(deadLetters)
+                .name("dead-letters")
+                .uid("dead-letters-sink");
+    }
+
+    /** Tumbling event-time windows per currency, with allowed lateness; later orders go to {@link #LATE_ORDERS}. */
+    static SingleOutputStreamOperator<WindowResult> salesPerCurrency(
+            DataStream<OrderEvent> orders, Duration window, Duration lateness) {
+        return orders.keyBy(order -> order.payload.currency, Types.STRING)
+                .window(TumblingEventTimeWindows.of(Time.milliseconds(window.toMillis())))
+                .allowedLateness(Time.milliseconds(lateness.toMillis()))
+                .sideOutputLateData(LATE_ORDERS)
+                .aggregate(
+                        new SalesAggregate(),
+                        new WindowResultAssembler(),
+                        SALES_ACCUMULATOR,
+                        SALES_ACCUMULATOR,
+                        TypeInformation.of(WindowResult.class))
+                .name("sales-per-currency-window")
+                .uid("sales-per-currency-window");
+    }
+}
