@@ -1,0 +1,307 @@
+import path from 'node:path';
+import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { IWorkloadCluster } from './cluster';
+import { REPOSITORY_ROOT, RUNTIME_DIRECTORY, requireSourceFile } from './repository-layout';
+
+/** A fixed number of replicas. */
+export interface FixedReplicas {
+  readonly replicas: number;
+}
+
+/** A HorizontalPodAutoscaler on average CPU utilisation. */
+export interface CpuAutoscaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Average CPU utilisation, in percent of the request, that the HPA holds the pods at. */
+  readonly targetCpuUtilization: number;
+}
+
+export type MicroserviceScaling = FixedReplicas | CpuAutoscaling;
+
+/** Container resources; requests equal limits for memory so a pod is never OOM-killed for a neighbour's use. */
+export interface ContainerResources {
+  readonly cpuMillicores: number;
+  readonly memoryMiB: number;
+}
+
+export interface PublicEndpointOptions {
+  /**
+   * Certificate for TLS on the load balancer's port 443.
+   * @default - plain HTTP on port 80
+   */
+  readonly certificate?: acm.ICertificate;
+}
+
+export interface MicroserviceProps {
+  readonly cluster: IWorkloadCluster;
+  /** The service's name: its Kubernetes name, its DNS name in the cluster, and its folder under the runtime directory. */
+  readonly serviceName: string;
+  /** The port the service listens on (docs/runtime-contract.md). */
+  readonly port: number;
+  readonly scaling: MicroserviceScaling;
+  /**
+   * Environment beyond PORT, HOST and AWS_REGION, which are always set.
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Resources of each pod's container.
+   * @default { cpuMillicores: 250, memoryMiB: 256 }
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Expose the service to the internet through a Network Load Balancer made by the AWS Load Balancer Controller.
+   * @default - reachable only inside the cluster
+   */
+  readonly publicEndpoint?: PublicEndpointOptions;
+  /**
+   * Directory holding `<serviceName>/src/server.ts`.
+   * @default the repository's `runtime/`
+   */
+  readonly runtimeDirectory?: string;
+  /**
+   * Docker build context; the Dockerfile is `runtime/Dockerfile` inside it.
+   * @default the repository root
+   */
+  readonly buildContext?: string;
+  /**
+   * What happens to the service account's IAM role and pod identity association when they leave the stack.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const DEFAULT_RESOURCES: ContainerResources = { cpuMillicores: 250, memoryMiB: 256 };
+/** The `nonroot` user of the distroless Node.js image. */
+const NONROOT_UID = 65532;
+const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const isAutoscaled = (scaling: MicroserviceScaling): scaling is CpuAutoscaling => 'minReplicas' in scaling;
+
+/**
+ * One shop service on EKS: its image (built from `runtime/Dockerfile` at deploy time), Deployment, Service, HPA or
+ * fixed replicas, PodDisruptionBudget, and a service account whose IAM role (through EKS Pod Identity) holds exactly
+ * what is granted to this construct.
+ */
+export class Microservice extends Construct implements iam.IGrantable {
+  readonly serviceName: string;
+  readonly port: number;
+  /** The URL other pods reach this service at. */
+  readonly internalUrl: string;
+  readonly image: DockerImageAsset;
+  readonly serviceAccount: eks.ServiceAccount;
+  readonly grantPrincipal: iam.IPrincipal;
+  /** The Kubernetes objects of this service, for ordering other manifests after them. */
+  readonly workload: eks.KubernetesManifest;
+
+  constructor(scope: Construct, id: string, props: MicroserviceProps) {
+    super(scope, id);
+    validate(id, props);
+    const { cluster, serviceName, port, scaling } = props;
+    const namespace = cluster.namespace;
+    const resources = props.resources ?? DEFAULT_RESOURCES;
+
+    const runtimeDirectory = props.runtimeDirectory ?? RUNTIME_DIRECTORY;
+    requireSourceFile(
+      `Microservice ${id}`,
+      `unknown service folder '${serviceName}': its entry point runtime/${serviceName}/src/server.ts`,
+      path.join(runtimeDirectory, serviceName, 'src', 'server.ts'),
+    );
+
+    this.serviceName = serviceName;
+    this.port = port;
+    this.internalUrl = `http://${serviceName}.${namespace}.svc.cluster.local:${port}`;
+
+    this.image = new DockerImageAsset(this, 'Image', {
+      directory: props.buildContext ?? REPOSITORY_ROOT,
+      file: 'runtime/Dockerfile',
+      buildArgs: { SERVICE: serviceName },
+      platform: Platform.LINUX_AMD64,
+    });
+
+    this.serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
+      cluster: cluster.eksCluster,
+      name: serviceName,
+      namespace,
+      identityType: eks.IdentityType.POD_IDENTITY,
+      ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
+    });
+    this.serviceAccount.node.addDependency(cluster.namespaceReady);
+    this.grantPrincipal = this.serviceAccount.grantPrincipal;
+
+    const labels = { 'app.kubernetes.io/name': serviceName, 'app.kubernetes.io/part-of': 'shop' };
+    const environment = {
+      PORT: String(port),
+      HOST: '0.0.0.0',
+      AWS_REGION: Stack.of(this).region,
+      ...props.environment,
+    };
+
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: serviceName, namespace, labels },
+      spec: {
+        // With an HPA the replica count belongs to the HPA; setting it here would reset the scale on every deploy.
+        ...(isAutoscaled(scaling) ? {} : { replicas: scaling.replicas }),
+        selector: { matchLabels: labels },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: serviceName,
+            automountServiceAccountToken: true,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: NONROOT_UID,
+              runAsGroup: NONROOT_UID,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'topology.kubernetes.io/zone',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: labels },
+              },
+            ],
+            containers: [
+              {
+                name: serviceName,
+                image: this.image.imageUri,
+                ports: [{ name: 'http', containerPort: port }],
+                env: Object.entries(environment).map(([name, value]) => ({ name, value })),
+                resources: {
+                  requests: { cpu: `${resources.cpuMillicores}m`, memory: `${resources.memoryMiB}Mi` },
+                  limits: { memory: `${resources.memoryMiB}Mi` },
+                },
+                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
+                livenessProbe: {
+                  httpGet: { path: '/healthz', port: 'http' },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 10,
+                  failureThreshold: 3,
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              },
+            ],
+            // The root filesystem is read-only; Node and the AWS SDK still expect a writable /tmp.
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+          },
+        },
+      },
+    };
+
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: serviceName,
+        namespace,
+        labels,
+        ...(props.publicEndpoint ? { annotations: loadBalancerAnnotations(props.publicEndpoint) } : {}),
+      },
+      spec: {
+        type: props.publicEndpoint ? 'LoadBalancer' : 'ClusterIP',
+        selector: labels,
+        ports: [servicePort(port, props.publicEndpoint)],
+      },
+    };
+
+    const disruptionBudget = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: serviceName, namespace, labels },
+      // At most one pod down for node drains and upgrades, whatever the replica count.
+      spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+    };
+
+    const manifests: Record<string, unknown>[] = [deployment, service, disruptionBudget];
+    if (isAutoscaled(scaling)) {
+      manifests.push({
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: serviceName, namespace, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: serviceName },
+          minReplicas: scaling.minReplicas,
+          maxReplicas: scaling.maxReplicas,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: scaling.targetCpuUtilization } },
+            },
+          ],
+        },
+      });
+    }
+
+    this.workload = new eks.KubernetesManifest(this, 'Workload', {
+      cluster: cluster.eksCluster,
+      manifest: manifests,
+    });
+    this.workload.node.addDependency(this.serviceAccount);
+  }
+}
+
+function validate(id: string, props: MicroserviceProps): void {
+  const name = `Microservice ${id}`;
+  if (!DNS_LABEL.test(props.serviceName)) {
+    throw new Error(`${name}: serviceName must be a lowercase DNS label, got '${props.serviceName}'`);
+  }
+  if (!Number.isInteger(props.port) || props.port < 1024 || props.port > 65535) {
+    throw new Error(`${name}: port must be an unprivileged port (1024-65535), got ${props.port}`);
+  }
+  const { scaling } = props;
+  if (isAutoscaled(scaling)) {
+    if (!Number.isInteger(scaling.minReplicas) || scaling.minReplicas < 1) {
+      throw new Error(`${name}: minReplicas must be a positive integer, got ${scaling.minReplicas}`);
+    }
+    if (!Number.isInteger(scaling.maxReplicas) || scaling.maxReplicas < scaling.minReplicas) {
+      throw new Error(`${name}: HPA minReplicas (${scaling.minReplicas}) is above maxReplicas (${scaling.maxReplicas})`);
+    }
+    if (scaling.targetCpuUtilization < 1 || scaling.targetCpuUtilization > 100) {
+      throw new Error(`${name}: targetCpuUtilization must be a percentage between 1 and 100, got ${scaling.targetCpuUtilization}`);
+    }
+  } else if (!Number.isInteger(scaling.replicas) || scaling.replicas < 1) {
+    throw new Error(`${name}: replicas must be a positive integer, got ${scaling.replicas}`);
+  }
+  const resources = props.resources ?? DEFAULT_RESOURCES;
+  if (resources.cpuMillicores <= 0 || resources.memoryMiB <= 0) {
+    throw new Error(`${name}: resources must be positive, got ${JSON.stringify(resources)}`);
+  }
+}
+
+function servicePort(targetPort: number, publicEndpoint: PublicEndpointOptions | undefined) {
+  if (!publicEndpoint) return { name: 'http', port: targetPort, targetPort: 'http' };
+  return publicEndpoint.certificate
+    ? { name: 'https', port: 443, targetPort: 'http' }
+    : { name: 'http', port: 80, targetPort: 'http' };
+}
+
+/** Annotations read by the AWS Load Balancer Controller: an internet-facing NLB sending straight to pod IPs. */
+function loadBalancerAnnotations(options: PublicEndpointOptions): Record<string, string> {
+  return {
+    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+    'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': '/readyz',
+    'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'HTTP',
+    ...(options.certificate
+      ? {
+          'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': options.certificate.certificateArn,
+          'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+        }
+      : {}),
+  };
+}

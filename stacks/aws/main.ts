@@ -1,0 +1,3 @@
+import { createShopApp } from './shop-app';
+
+createShopApp().app.synth();

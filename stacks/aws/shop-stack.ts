@@ -1,0 +1,170 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import {
+  CatalogIngest,
+  Cluster,
+  EventStream,
+  Microservice,
+  Network,
+  OrdersDatabase,
+  ProductTable,
+  SchemaMigration,
+} from '../../infra/aws';
+import { ANALYTICS_RESULTS_TOPIC } from '../../runtime/shared/events/analytics-results-topic';
+import { ORDERS_TOPIC } from '../../runtime/shared/events/orders-topic';
+import type { ServiceName, ShopEnvironmentConfig } from './config';
+
+/** Where the deployable code is read from; tests point these at fixtures, deploys use the repository. */
+export interface ShopSources {
+  /** @default the repository's runtime/ */
+  readonly runtimeDirectory?: string;
+  /** @default runtime/catalog-ingest/src/handler.ts */
+  readonly catalogIngestEntry?: string;
+  /** @default runtime/migrate/src/handler.ts */
+  readonly migrationHandlerEntry?: string;
+  /** @default runtime/shared/sql/migrations */
+  readonly migrationsDirectory?: string;
+}
+
+export interface ShopStackProps extends StackProps {
+  readonly config: ShopEnvironmentConfig;
+  /** @default the repository's own sources */
+  readonly sources?: ShopSources;
+}
+
+/** Ports from docs/runtime-contract.md. */
+const PORTS: Readonly<Record<ServiceName, number>> = {
+  gateway: 5000,
+  users: 5001,
+  products: 5002,
+  orders: 5003,
+  notifications: 5004,
+};
+const NOTIFICATIONS_CONSUMER_GROUP = 'notifications';
+const GATEWAY_CONSUMER_GROUPS = 'gateway*';
+
+/** The AWS half of the shop: wiring only; every resource detail lives in infra/aws. */
+export class ShopStack extends Stack {
+  constructor(scope: Construct, id: string, props: ShopStackProps) {
+    super(scope, id, props);
+    const { config, sources = {} } = props;
+    const stateful = { removalPolicy: config.statefulRemovalPolicy };
+
+    const network = new Network(this, 'Network', {
+      ...config.network,
+      flowLogRetention: config.logRetention,
+      ...stateful,
+    });
+    const cluster = new Cluster(this, 'Cluster', { vpc: network.vpc, ...config.cluster });
+
+    const database = new OrdersDatabase(this, 'OrdersDatabase', {
+      vpc: network.vpc,
+      ...config.database,
+      removalPolicy: config.database.deletionProtection ? undefined : config.statefulRemovalPolicy,
+    });
+    new SchemaMigration(this, 'SchemaMigration', {
+      database,
+      handlerEntry: sources.migrationHandlerEntry,
+      migrationsDirectory: sources.migrationsDirectory,
+      logRetention: config.logRetention,
+    });
+
+    const products = new ProductTable(this, 'ProductTable', {
+      deletionProtection: config.products.deletionProtection,
+      ...stateful,
+    });
+
+    const events = new EventStream(this, 'EventStream', {
+      vpc: network.vpc,
+      ...config.events,
+      brokerLogRetention: config.logRetention,
+      ...stateful,
+    });
+    events.connections.allowDefaultPortFrom(cluster.eksCluster, 'Pods reach the brokers over IAM/TLS');
+
+    const catalog = new CatalogIngest(this, 'CatalogIngest', {
+      table: products.table,
+      handlerEntry: sources.catalogIngestEntry,
+      ...config.catalog,
+      logRetention: config.logRetention,
+      ...stateful,
+    });
+
+    const dataApi = {
+      SQL_DRIVER: 'data-api',
+      DB_CLUSTER_ARN: database.clusterArn,
+      DB_SECRET_ARN: database.secretArn,
+      DB_NAME: database.databaseName,
+    };
+    const kafka = { KAFKA_BROKERS: events.bootstrapBrokers, KAFKA_AUTH: 'aws-iam' };
+    const service = (name: ServiceName, environment: Record<string, string>, extra: Partial<ConstructorParameters<typeof Microservice>[2]> = {}) =>
+      new Microservice(this, name, {
+        cluster,
+        serviceName: name,
+        port: PORTS[name],
+        scaling: config.scaling[name],
+        environment,
+        runtimeDirectory: sources.runtimeDirectory,
+        ...extra,
+      });
+
+    const users = service('users', dataApi);
+    const productsService = service('products', { PRODUCTS_TABLE: products.tableName });
+    const notifications = service('notifications', {
+      ...dataApi,
+      ...kafka,
+      NOTIFY_CHANNEL: 'ses',
+      NOTIFY_FROM: config.notifications.from,
+    });
+    const orders = service('orders', {
+      ...dataApi,
+      ...kafka,
+      USERS_URL: users.internalUrl,
+      PRODUCTS_URL: productsService.internalUrl,
+    });
+    const gateway = service(
+      'gateway',
+      {
+        ...kafka,
+        USERS_URL: users.internalUrl,
+        PRODUCTS_URL: productsService.internalUrl,
+        ORDERS_URL: orders.internalUrl,
+        NOTIFICATIONS_URL: notifications.internalUrl,
+      },
+      {
+        publicEndpoint: config.gatewayCertificateArn
+          ? { certificate: acm.Certificate.fromCertificateArn(this, 'GatewayCertificate', config.gatewayCertificateArn) }
+          : {},
+      },
+    );
+
+    database.grantDataApiAccess(users);
+    database.grantDataApiAccess(orders);
+    database.grantDataApiAccess(notifications);
+    products.grantReadWriteData(productsService);
+    events.grantProduce(orders, ORDERS_TOPIC);
+    events.grantConsume(notifications, ORDERS_TOPIC, NOTIFICATIONS_CONSUMER_GROUP);
+    // Every gateway replica reads all windows, so each may join with its own group id under the `gateway` prefix.
+    events.grantConsume(gateway, ANALYTICS_RESULTS_TOPIC, GATEWAY_CONSUMER_GROUPS);
+    notifications.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.notifications.senderIdentity })],
+      }),
+    );
+
+    const apiHost = cluster.eksCluster.getServiceLoadBalancerAddress(gateway.serviceName, { namespace: cluster.namespace });
+    new CfnOutput(this, 'ApiUrl', {
+      value: `${config.gatewayCertificateArn ? 'https' : 'http'}://${apiHost}`,
+      description: 'Public base URL of the shop API (the gateway)',
+    });
+    new CfnOutput(this, 'ClusterName', { value: cluster.eksCluster.clusterName });
+    new CfnOutput(this, 'CatalogBucket', { value: catalog.bucket.bucketName, description: 'Upload catalogue files under catalog/' });
+    new CfnOutput(this, 'ProductsTable', { value: products.tableName });
+    new CfnOutput(this, 'DatabaseClusterArn', { value: database.clusterArn });
+    new CfnOutput(this, 'KafkaBootstrapBrokers', { value: events.bootstrapBrokers });
+    new CfnOutput(this, 'Topics', { value: events.topicNames.join(',') });
+  }
+}
