@@ -1,0 +1,190 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ListOrdersQuery, Order, PlaceOrderBody } from '../../shared/api/orders';
+import type { UsersClient } from '../../shared/clients/users-client';
+import { DependencyUnavailableError, DomainError, NotFoundError, ValidationError } from '../../shared/errors';
+import { Cents } from '../../shared/events/money';
+import { ORDERS_TOPIC, OrderPlaced, orderEventKey } from '../../shared/events/orders-topic';
+import '../../shared/events/formats';
+import { DuplicateKeyError, SqlUnavailableError } from '../../shared/sql';
+import type { ProductsClient, Reservation } from './clients/products-client';
+import type { OrderStore } from './order-store';
+
+const isOrderPlaced = TypeCompiler.Compile(OrderPlaced);
+const MAX_TOTAL_CENTS = Cents.maximum!;
+
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor(key: string) {
+    super(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${key} was already used for a different request; use a new key for a new order`);
+  }
+}
+
+export interface PlaceOrderContext {
+  readonly idempotencyKey?: string;
+  readonly requestId?: string;
+}
+
+export interface OrderServiceDeps {
+  readonly users: Pick<UsersClient, 'getUser'>;
+  readonly products: Pick<ProductsClient, 'reserveStock' | 'releaseStock'>;
+  readonly store: OrderStore;
+  /** Called after an order's transaction committed, e.g. to wake the outbox relay. */
+  readonly onOrderPlaced?: () => void;
+  readonly log: Pick<FastifyBaseLogger, 'error' | 'warn'>;
+  /** @default crypto.randomUUID */
+  readonly newId?: () => string;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** Same body, same hash: the canonical form is the validated body with its fields in a fixed order. */
+export const requestHashOf = (body: PlaceOrderBody) =>
+  createHash('sha256')
+    .update(JSON.stringify({ userId: body.userId, items: body.items.map((item) => ({ productId: item.productId, quantity: item.quantity })) }))
+    .digest('hex');
+
+function assertDistinctProducts(items: PlaceOrderBody['items']): void {
+  const firstLine = new Map<string, number>();
+  items.forEach((item, i) => {
+    const first = firstLine.get(item.productId);
+    if (first !== undefined) {
+      throw new ValidationError(`body.items[${i}] repeats product ${item.productId} of body.items[${first}]; put the whole quantity on one line`, {
+        field: `body.items.${i}.productId`,
+      });
+    }
+    firstLine.set(item.productId, i);
+  });
+}
+
+function pricedLines(body: PlaceOrderBody, reservation: Reservation): Order['items'] {
+  const prices = new Map(reservation.items.map((item) => [item.productId, item.unitPriceCents]));
+  return body.items.map((item) => {
+    const unitPriceCents = prices.get(item.productId);
+    if (unitPriceCents === undefined) {
+      throw new DependencyUnavailableError('products', new Error(`reservation ${reservation.reservationId} lacks product ${item.productId}`));
+    }
+    return { productId: item.productId, quantity: item.quantity, unitPriceCents };
+  });
+}
+
+/**
+ * Places orders: the user must exist, stock is reserved under the order id, and then the order, its
+ * items, its OrderPlaced event (outbox) and the idempotency key are written in one transaction.
+ * Whatever fails after the reservation gives the stock back, so no half-placed order remains.
+ */
+export function createOrderService(deps: OrderServiceDeps) {
+  const newId = deps.newId ?? randomUUID;
+  const now = deps.now ?? (() => new Date());
+
+  async function replay(key: string, requestHash: string): Promise<Order | undefined> {
+    const stored = await deps.store.findIdempotencyKey(key);
+    if (!stored) return undefined;
+    if (stored.requestHash !== requestHash) throw new IdempotencyKeyReusedError(key);
+    const order = await deps.store.findOrder(stored.orderId);
+    if (!order) throw new Error(`idempotency key ${key} points at missing order ${stored.orderId}`);
+    return order;
+  }
+
+  async function releaseQuietly(reservationId: string, requestId: string | undefined, reason: string): Promise<void> {
+    try {
+      await deps.products.releaseStock(reservationId, requestId);
+    } catch (error) {
+      // The stock stays reserved for an order that does not exist; the log line lets an operator release it.
+      deps.log.error({ err: error, reservationId, reason }, 'could not release a stock reservation');
+    }
+  }
+
+  async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof SqlUnavailableError) throw new DependencyUnavailableError('orders database', error);
+      throw error;
+    }
+  }
+
+  return {
+    /** Resolves with the order and whether it was created now (false: an idempotent replay). */
+    async placeOrder(body: PlaceOrderBody, context: PlaceOrderContext = {}): Promise<{ order: Order; created: boolean }> {
+      assertDistinctProducts(body.items);
+      const { idempotencyKey, requestId } = context;
+      const requestHash = requestHashOf(body);
+      if (idempotencyKey) {
+        const previous = await withDatabase(() => replay(idempotencyKey, requestHash));
+        if (previous) return { order: previous, created: false };
+      }
+
+      await deps.users.getUser(body.userId, requestId);
+      const orderId = newId();
+      let reservation: Reservation;
+      try {
+        reservation = await deps.products.reserveStock(orderId, body.items, requestId);
+      } catch (error) {
+        // A timeout may hide a reservation that was made; releasing an unknown one is harmless.
+        if (error instanceof DependencyUnavailableError) await releaseQuietly(orderId, requestId, 'reservation outcome unknown');
+        throw error;
+      }
+
+      try {
+        const items = pricedLines(body, reservation);
+        const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+        if (totalCents > MAX_TOTAL_CENTS) {
+          throw new ValidationError(`the order total ${totalCents} exceeds ${MAX_TOTAL_CENTS} cents; split it into smaller orders`);
+        }
+        const createdAt = now();
+        const order: Order = {
+          id: orderId,
+          userId: body.userId,
+          items,
+          totalCents,
+          currency: reservation.currency,
+          status: 'placed',
+          createdAt: createdAt.toISOString(),
+        };
+        const event: OrderPlaced = {
+          eventId: newId(),
+          type: 'OrderPlaced',
+          version: 1,
+          occurredAt: order.createdAt,
+          payload: { orderId, userId: order.userId, items, totalCents, currency: order.currency },
+        };
+        if (!isOrderPlaced.Check(event)) {
+          const problems = [...isOrderPlaced.Errors(event)].map((e) => `${e.path} ${e.message}`).join('; ');
+          throw new Error(`order ${orderId} would emit an OrderPlaced event that breaks the contract: ${problems}`);
+        }
+        await withDatabase(() =>
+          deps.store.insertPlacedOrder({
+            order,
+            reservationId: orderId,
+            event,
+            topic: ORDERS_TOPIC,
+            messageKey: orderEventKey(event),
+            ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash } } : {}),
+          }),
+        );
+        deps.onOrderPlaced?.();
+        return { order, created: true };
+      } catch (error) {
+        await releaseQuietly(orderId, requestId, error instanceof DuplicateKeyError ? 'lost an idempotency race' : 'order not stored');
+        // Another request with the same key committed first: answer as that request did.
+        if (error instanceof DuplicateKeyError && error.key === 'PRIMARY' && idempotencyKey) {
+          const winner = await withDatabase(() => replay(idempotencyKey, requestHash));
+          if (winner) return { order: winner, created: false };
+        }
+        throw error;
+      }
+    },
+
+    async getOrder(id: string): Promise<Order> {
+      const order = await withDatabase(() => deps.store.findOrder(id));
+      if (!order) throw new NotFoundError('order', id);
+      return order;
+    },
+
+    listOrders(query: ListOrdersQuery) {
+      return withDatabase(() => deps.store.listOrders(query));
+    },
+  };
+}
+export type OrderService = ReturnType<typeof createOrderService>;

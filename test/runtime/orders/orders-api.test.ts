@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Order } from '../../../runtime/shared/api/orders';
+import { ConflictError, DependencyUnavailableError, DomainError, NotFoundError } from '../../../runtime/shared/errors';
+import { OrderPlaced } from '../../../runtime/shared/events';
+import type { ServiceApp } from '../../../runtime/shared/server';
+import { DuplicateKeyError, SqlUnavailableError } from '../../../runtime/shared/sql';
+import { buildApp } from '../../../runtime/orders/src/app';
+import type { StockRequest } from '../../../runtime/orders/src/clients/products-client';
+import { createOrderService } from '../../../runtime/orders/src/order-service';
+import type { NewOrder, OrderStore } from '../../../runtime/orders/src/order-store';
+
+const USER = '6f1c2a4e-8d3b-4f5a-9c7e-1a2b3c4d5e6f';
+const PRICES: Record<string, number> = { 'sku-apple': 120, 'sku-pear': 95 };
+
+/** The store's contract in memory: all-or-nothing inserts and a unique idempotency key. */
+function memoryStore() {
+  const orders = new Map<string, Order>();
+  const keys = new Map<string, { requestHash: string; orderId: string }>();
+  const placed: NewOrder[] = [];
+  const store = {
+    failNextInsert: undefined as Error | undefined,
+    placed,
+    async insertPlacedOrder(newOrder: NewOrder) {
+      const failure = store.failNextInsert;
+      store.failNextInsert = undefined;
+      if (failure) throw failure;
+      if (newOrder.idempotency && keys.has(newOrder.idempotency.key)) throw new DuplicateKeyError('PRIMARY', 'Duplicate entry');
+      if (newOrder.idempotency) keys.set(newOrder.idempotency.key, { requestHash: newOrder.idempotency.requestHash, orderId: newOrder.order.id });
+      orders.set(newOrder.order.id, newOrder.order);
+      placed.push(newOrder);
+    },
+    async findIdempotencyKey(key: string) {
+      return keys.get(key);
+    },
+    async findOrder(id: string) {
+      return orders.get(id);
+    },
+    async listOrders() {
+      return { items: [...orders.values()], nextCursor: null };
+    },
+  };
+  return store;
+}
+
+function fakes() {
+  const reserved = new Map<string, readonly StockRequest[]>();
+  const released: string[] = [];
+  const users = {
+    getUser: vi.fn(async (id: string) => {
+      if (id !== USER) throw new NotFoundError('user', id);
+      return { id, email: 'ada@example.com', name: 'Ada' };
+    }),
+  };
+  const products = {
+    reserveStock: vi.fn(async (reservationId: string, items: readonly StockRequest[]) => {
+      for (const item of items) {
+        if (!(item.productId in PRICES)) throw new DomainError(404, 'PRODUCT_NOT_FOUND', `product ${item.productId} does not exist`);
+        if (item.quantity > 50) throw new ConflictError('INSUFFICIENT_STOCK', `only 50 of ${item.productId} left`);
+      }
+      reserved.set(reservationId, items);
+      return { reservationId, currency: 'EUR', items: items.map((item) => ({ ...item, unitPriceCents: PRICES[item.productId]! })) };
+    }),
+    releaseStock: vi.fn(async (reservationId: string) => {
+      released.push(reservationId);
+      reserved.delete(reservationId);
+    }),
+  };
+  return { users, products, reserved, released };
+}
+
+let app: ServiceApp | undefined;
+afterEach(async () => app?.close());
+
+function setup() {
+  const store = memoryStore();
+  const deps = fakes();
+  const onOrderPlaced = vi.fn();
+  const log = { error: vi.fn(), warn: vi.fn() };
+  const orderService = createOrderService({ users: deps.users, products: deps.products, store: store as unknown as OrderStore, onOrderPlaced, log });
+  app = buildApp({ orderService, readiness: {}, logger: false });
+  return { app, store, onOrderPlaced, log, ...deps };
+}
+
+const order = (items: unknown = [{ productId: 'sku-apple', quantity: 2 }, { productId: 'sku-pear', quantity: 1 }], userId: unknown = USER) => ({ userId, items });
+const post = (target: ServiceApp, payload: unknown, headers: Record<string, string> = {}) =>
+  target.inject({ method: 'POST', url: '/orders', payload: payload as object, headers });
+
+function expectErrorShape(body: unknown, code: string) {
+  expect(body).toMatchObject({ error: { code, message: expect.any(String) } });
+  expect(Object.keys((body as { error: object }).error).every((key) => ['code', 'message', 'details'].includes(key))).toBe(true);
+}
+
+describe('POST /orders', () => {
+  it('places an order: 201 with priced lines, total and currency; stores the order with a contract-valid OrderPlaced event', async () => {
+    const { app, store, onOrderPlaced, reserved } = setup();
+    const response = await post(app, order());
+    expect(response.statusCode).toBe(201);
+    const body = response.json<Order>();
+    expect(body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      userId: USER,
+      items: [
+        { productId: 'sku-apple', quantity: 2, unitPriceCents: 120 },
+        { productId: 'sku-pear', quantity: 1, unitPriceCents: 95 },
+      ],
+      totalCents: 335,
+      currency: 'EUR',
+      status: 'placed',
+      createdAt: expect.stringMatching(/Z$/),
+    });
+    expect(reserved.has(body.id)).toBe(true);
+    expect(store.placed).toHaveLength(1);
+    const [placed] = store.placed;
+    expect(placed!.reservationId).toBe(body.id);
+    expect(placed!.topic).toBe('orders');
+    expect(placed!.messageKey).toBe(body.id);
+    expect(TypeCompiler.Compile(OrderPlaced).Check(placed!.event)).toBe(true);
+    expect(placed!.event.payload).toEqual({ orderId: body.id, userId: USER, items: body.items, totalCents: 335, currency: 'EUR' });
+    expect(onOrderPlaced).toHaveBeenCalledTimes(1);
+  });
+
+  const tooMany = Array.from({ length: 101 }, (_, i) => ({ productId: `sku-${i}`, quantity: 1 }));
+  it.each([
+    ['a missing userId', { items: [{ productId: 'sku-apple', quantity: 1 }] }, 'body.userId'],
+    ['missing items', { userId: USER }, 'body.items'],
+    ['a userId that is not a UUID', order(undefined, 'ada'), 'body.userId'],
+    ['a quantity of the wrong type', order([{ productId: 'sku-apple', quantity: 'two' }]), 'body.items.0.quantity'],
+    ['a fractional quantity', order([{ productId: 'sku-apple', quantity: 1.5 }]), 'body.items.0.quantity'],
+    ['a negative quantity', order([{ productId: 'sku-apple', quantity: -1 }]), 'body.items.0.quantity'],
+    ['a zero quantity', order([{ productId: 'sku-apple', quantity: 0 }]), 'body.items.0.quantity'],
+    ['a huge quantity', order([{ productId: 'sku-apple', quantity: 1_000_000 }]), 'body.items.0.quantity'],
+    ['no items', order([]), 'body.items'],
+    ['too many items', order(tooMany), 'body.items'],
+    ['an empty productId', order([{ productId: '', quantity: 1 }]), 'body.items.0.productId'],
+    ['an unknown field', { ...order(), coupon: 'FREE' }, 'coupon'],
+    ['an unknown item field', order([{ productId: 'sku-apple', quantity: 1, unitPriceCents: 1 }]), 'unitPriceCents'],
+    ['the same product twice', order([{ productId: 'sku-apple', quantity: 1 }, { productId: 'sku-apple', quantity: 2 }]), 'body.items[1]'],
+  ])('rejects %s with 400 naming the field, and reserves and stores nothing', async (_case, payload, field) => {
+    const { app, store, products, users } = setup();
+    const response = await post(app, payload);
+    expect(response.statusCode).toBe(400);
+    expectErrorShape(response.json(), 'VALIDATION_FAILED');
+    expect(response.json().error.message).toContain(field);
+    expect(products.reserveStock).not.toHaveBeenCalled();
+    expect(users.getUser).not.toHaveBeenCalled();
+    expect(store.placed).toHaveLength(0);
+  });
+
+  it('rejects malformed JSON, a non-JSON body and an oversized body in the error shape', async () => {
+    const { app, store } = setup();
+    const malformed = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/json' }, payload: '{"userId":' });
+    expect(malformed.statusCode).toBe(400);
+    expectErrorShape(malformed.json(), 'MALFORMED_JSON');
+    const text = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'text/plain' }, payload: 'two apples' });
+    expect(text.statusCode).toBe(400);
+    expectErrorShape(text.json(), 'VALIDATION_FAILED');
+    const huge = await post(app, order([{ productId: 'x'.repeat(40 * 1024), quantity: 1 }]));
+    expect(huge.statusCode).toBe(413);
+    expectErrorShape(huge.json(), 'PAYLOAD_TOO_LARGE');
+    expect(store.placed).toHaveLength(0);
+  });
+
+  it.each([
+    ['longer than 255 characters', 'k'.repeat(256)],
+    ['containing a space', 'my key'],
+  ])('rejects an Idempotency-Key %s with 400', async (_case, key) => {
+    const { app, store } = setup();
+    const response = await post(app, order(), { 'idempotency-key': key });
+    expect(response.statusCode).toBe(400);
+    expectErrorShape(response.json(), 'VALIDATION_FAILED');
+    expect(response.json().error.message).toContain('idempotency-key');
+    expect(store.placed).toHaveLength(0);
+  });
+
+  it('answers 404 USER_NOT_FOUND for an unknown user without reserving stock', async () => {
+    const { app, products, store } = setup();
+    const response = await post(app, order(undefined, randomUUID()));
+    expect(response.statusCode).toBe(404);
+    expectErrorShape(response.json(), 'USER_NOT_FOUND');
+    expect(products.reserveStock).not.toHaveBeenCalled();
+    expect(store.placed).toHaveLength(0);
+  });
+
+  it('answers 404 PRODUCT_NOT_FOUND and 409 INSUFFICIENT_STOCK from the reservation, storing nothing', async () => {
+    const { app, store } = setup();
+    const unknown = await post(app, order([{ productId: 'sku-nope', quantity: 1 }]));
+    expect(unknown.statusCode).toBe(404);
+    expectErrorShape(unknown.json(), 'PRODUCT_NOT_FOUND');
+    const short = await post(app, order([{ productId: 'sku-apple', quantity: 51 }]));
+    expect(short.statusCode).toBe(409);
+    expectErrorShape(short.json(), 'INSUFFICIENT_STOCK');
+    expect(store.placed).toHaveLength(0);
+  });
+
+  it('answers 503 when users or products are down; an unknown reservation outcome is released', async () => {
+    const { app, users, products, released, store } = setup();
+    users.getUser.mockRejectedValueOnce(new DependencyUnavailableError('users'));
+    const usersDown = await post(app, order());
+    expect(usersDown.statusCode).toBe(503);
+    expectErrorShape(usersDown.json(), 'DEPENDENCY_UNAVAILABLE');
+    expect(products.reserveStock).not.toHaveBeenCalled();
+
+    products.reserveStock.mockRejectedValueOnce(new DependencyUnavailableError('products'));
+    const productsDown = await post(app, order());
+    expect(productsDown.statusCode).toBe(503);
+    expect(productsDown.json().error.message).toContain('products');
+    expect(released).toEqual([products.reserveStock.mock.calls[0]![0]]);
+    expect(store.placed).toHaveLength(0);
+  });
+
+  it('releases the reservation and answers 503 when the order transaction fails', async () => {
+    const { app, store, reserved, released } = setup();
+    store.failNextInsert = new SqlUnavailableError('database unreachable (ECONNREFUSED)');
+    const response = await post(app, order());
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error.message).toBe('orders database is unavailable, retry later');
+    expect(released).toHaveLength(1);
+    expect(reserved.size).toBe(0);
+    expect(store.placed).toHaveLength(0);
+  });
+});
+
+describe('POST /orders with Idempotency-Key', () => {
+  it('returns the first result for a retry with the same key and body, creating nothing new', async () => {
+    const { app, store, products } = setup();
+    const first = await post(app, order(), { 'idempotency-key': 'checkout-42' });
+    const retry = await post(app, order(), { 'idempotency-key': 'checkout-42' });
+    expect(first.statusCode).toBe(201);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.body).toBe(first.body);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(store.placed).toHaveLength(1);
+    expect(products.reserveStock).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 422 IDEMPOTENCY_KEY_REUSED for the same key with a different body', async () => {
+    const { app, store } = setup();
+    await post(app, order(), { 'idempotency-key': 'checkout-43' });
+    const other = await post(app, order([{ productId: 'sku-apple', quantity: 3 }]), { 'idempotency-key': 'checkout-43' });
+    expect(other.statusCode).toBe(422);
+    expectErrorShape(other.json(), 'IDEMPOTENCY_KEY_REUSED');
+    expect(store.placed).toHaveLength(1);
+  });
+
+  it('when two requests race, the loser releases its reservation and answers with the winner’s order', async () => {
+    const { app, store, released } = setup();
+    // Both pass the key lookup before either has committed.
+    const lookup = store.findIdempotencyKey.bind(store);
+    let lookups = 0;
+    store.findIdempotencyKey = async (key) => (++lookups <= 2 ? undefined : lookup(key));
+    const [a, b] = await Promise.all([post(app, order(), { 'idempotency-key': 'race' }), post(app, order(), { 'idempotency-key': 'race' })]);
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect(a.body).toBe(b.body);
+    expect(store.placed).toHaveLength(1);
+    expect(released).toHaveLength(1);
+    expect(released[0]).not.toBe(a.json().id);
+  });
+});
+
+describe('GET /orders', () => {
+  it('returns a stored order and 404 ORDER_NOT_FOUND for an unknown id', async () => {
+    const { app } = setup();
+    const placed = (await post(app, order())).json<Order>();
+    const found = await app.inject({ method: 'GET', url: `/orders/${placed.id}` });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toEqual(placed);
+    const missing = await app.inject({ method: 'GET', url: `/orders/${randomUUID()}` });
+    expect(missing.statusCode).toBe(404);
+    expectErrorShape(missing.json(), 'ORDER_NOT_FOUND');
+  });
+
+  it.each([
+    ['a limit above 100', '/orders?limit=101', 'querystring.limit'],
+    ['a limit of zero', '/orders?limit=0', 'querystring.limit'],
+    ['a non-numeric limit', '/orders?limit=ten', 'querystring.limit'],
+    ['a userId that is not a UUID', '/orders?userId=ada', 'querystring.userId'],
+    ['an unknown parameter', '/orders?sort=total', 'sort'],
+  ])('rejects %s with 400', async (_case, url, field) => {
+    const { app } = setup();
+    const response = await app.inject({ method: 'GET', url });
+    expect(response.statusCode).toBe(400);
+    expectErrorShape(response.json(), 'VALIDATION_FAILED');
+    expect(response.json().error.message).toContain(field);
+  });
+
+  it('lists orders as a page', async () => {
+    const { app } = setup();
+    const placed = (await post(app, order())).json<Order>();
+    const page = await app.inject({ method: 'GET', url: `/orders?userId=${USER}&limit=5` });
+    expect(page.statusCode).toBe(200);
+    expect(page.json()).toEqual({ items: [placed], nextCursor: null });
+  });
+});
