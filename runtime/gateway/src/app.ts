@@ -1,0 +1,74 @@
+import rateLimit from '@fastify/rate-limit';
+import { DomainError } from '../../shared/errors';
+import { createServiceApp, type ServiceApp, type ServiceAppOptions } from '../../shared/server';
+import { analyticsWindowsRoute } from './analytics/windows-route';
+import { LatestWindows } from './analytics/latest-windows';
+import type { CircuitBreakerOptions } from './circuit-breaker';
+import { createGatewayMetrics } from './gateway-metrics';
+import { openApiDocs } from './openapi';
+import { publicApiProxy } from './proxy';
+import { PUBLIC_ROUTES, UPSTREAMS, type TimeoutClass, type UpstreamName } from './public-routes';
+import { Upstream } from './upstream';
+
+export interface GatewayDeps {
+  /** Base URL of each service. */
+  readonly upstreamUrls: Readonly<Record<UpstreamName, string>>;
+  /** Requests per client IP per window. */
+  readonly rateLimit: { readonly max: number; readonly timeWindowMs: number };
+  /** @default { read: 2000, write: 5000, placeOrder: 10000 } */
+  readonly timeoutsMs?: Partial<Record<TimeoutClass, number>>;
+  /** @default - 5 consecutive failures open a circuit for 5 s */
+  readonly breaker?: Omit<CircuitBreakerOptions, 'onStateChange'>;
+  /** Store the analytics consumer fills. @default - an empty store */
+  readonly windows?: LatestWindows;
+  /** @default 65536 */
+  readonly bodyLimit?: number;
+  readonly logger?: ServiceAppOptions['logger'];
+}
+
+const DEFAULT_TIMEOUTS_MS: Record<TimeoutClass, number> = { read: 2000, write: 5000, placeOrder: 10_000 };
+const READINESS_TIMEOUT_MS = 1000;
+
+/** The API gateway: the public API routed to the services, `/docs`, and the analytics windows. Never listens. */
+export function buildApp(deps: GatewayDeps): ServiceApp {
+  const metrics = createGatewayMetrics();
+  const upstreams = Object.fromEntries(
+    UPSTREAMS.map((name) => [
+      name,
+      new Upstream({
+        name,
+        baseUrl: deps.upstreamUrls[name],
+        breaker: deps.breaker,
+        onCall: metrics.observeCall,
+        onBreakerStateChange: metrics.setCircuitState,
+      }),
+    ]),
+  ) as Record<UpstreamName, Upstream>;
+
+  const app = createServiceApp({
+    service: 'gateway',
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit ?? 64 * 1024,
+    readiness: Object.fromEntries(UPSTREAMS.map((name) => [name, () => upstreams[name].isAlive(READINESS_TIMEOUT_MS)])),
+  });
+
+  app.addHook('onClose', async () => {
+    await Promise.all(UPSTREAMS.map((name) => upstreams[name].close()));
+  });
+  void app.after(() => {
+    metrics.registerOn(app.metrics);
+    for (const name of UPSTREAMS) metrics.setCircuitState(name, upstreams[name].breaker.state);
+  });
+
+  // Operational routes (health, metrics) are registered above and stay outside the limit.
+  void app.register(rateLimit, {
+    max: deps.rateLimit.max,
+    timeWindow: deps.rateLimit.timeWindowMs,
+    errorResponseBuilder: (_request, context) =>
+      new DomainError(429, 'RATE_LIMITED', `rate limit of ${context.max} requests exceeded, retry in ${context.after}`, { limit: context.max }),
+  });
+  void app.register(openApiDocs);
+  void app.register(publicApiProxy, { routes: PUBLIC_ROUTES, upstreams, timeoutsMs: { ...DEFAULT_TIMEOUTS_MS, ...deps.timeoutsMs } });
+  void app.register(analyticsWindowsRoute, { windows: deps.windows ?? new LatestWindows() });
+  return app;
+}
