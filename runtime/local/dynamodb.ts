@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runToCompletion, startChild, type RunningChild, waitUntil } from './child-process';
+import { freePort } from './network';
+import { silentProgress, type Progress } from './progress';
+import { backendDescriptorsDir, localCacheDir } from './workspace';
+
+export interface DynamoDbApiOptions {
+  readonly logFile: string;
+  /** @default a free port */
+  readonly port?: number;
+  readonly progress?: Progress;
+}
+
+export interface DynamoDbApiHandle {
+  /** `http://127.0.0.1:PORT`, the value of DYNAMODB_ENDPOINT. */
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+const requirementsFile = join(backendDescriptorsDir, 'moto-requirements.txt');
+const venvDir = join(localCacheDir, 'moto-venv');
+const venvPython = join(venvDir, 'bin/python');
+/** Records which requirements the venv was built from, so a changed pin rebuilds it. */
+const installedMarker = join(venvDir, 'installed-requirements.sha256');
+
+/**
+ * An in-memory implementation of the DynamoDB API (moto's server mode, Apache-2.0), installed from
+ * PyPI into a venv under .local/. It is not Amazon's DynamoDB: data lives in the process and is gone
+ * when it stops. See docs/adr/0001-local-dynamodb.md for why this and not DynamoDB Local.
+ */
+export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<DynamoDbApiHandle> {
+  const progress = options.progress ?? silentProgress;
+  await installMoto(progress);
+  const port = options.port ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  progress('dynamodb-api', `starting moto on ${endpoint}`);
+  const child = await startChild({
+    name: 'dynamodb-api',
+    command: venvPython,
+    args: ['-m', 'moto.server', '--host', '127.0.0.1', '--port', String(port)],
+    logFile: options.logFile,
+  });
+  try {
+    await waitForDynamoDbApi(endpoint, child);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  progress('dynamodb-api', `ready at ${endpoint}`);
+  return { endpoint, pid: child.pid, logFile: child.logFile, stop: () => child.stop() };
+}
+
+async function installMoto(progress: Progress): Promise<void> {
+  const wanted = createHash('sha256').update(await readFile(requirementsFile)).digest('hex');
+  if (existsSync(installedMarker) && (await readFile(installedMarker, 'utf8')).trim() === wanted) return;
+  progress('dynamodb-api', 'installing moto from PyPI into .local/moto-venv (first start only)');
+  await rm(venvDir, { recursive: true, force: true });
+  await runToCompletion('python3', ['-m', 'venv', venvDir]);
+  await runToCompletion(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--requirement', requirementsFile]);
+  await writeFile(installedMarker, `${wanted}\n`);
+}
+
+async function waitForDynamoDbApi(endpoint: string, child: RunningChild): Promise<void> {
+  await waitUntil(
+    async () => {
+      // An unsigned ListTables is enough to know the DynamoDB handler answers; moto does not check signatures.
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', authorization: LOCAL_SIGNATURE_STUB },
+        body: '{}',
+      });
+      return response.ok;
+    },
+    { description: `the DynamoDB API at ${endpoint}`, timeoutMs: 60_000, child },
+  );
+}
+
+// moto routes a request to a service by the credential scope in the Authorization header.
+const LOCAL_SIGNATURE_STUB = 'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
