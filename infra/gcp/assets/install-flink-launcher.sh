@@ -42,6 +42,7 @@ UNIT
 
 if [[ "$(/usr/share/google/get_metadata_value attributes/dataproc-role)" == "Master" ]]; then
   install -d -m 0755 /usr/local/lib/flink-job /var/lib/flink-job
+  # Flink's YARN client needs the Hadoop classpath; "$$" is systemd's escape for a literal "$".
   cat > /etc/systemd/system/flink-job-reconciler.service <<UNIT
 [Unit]
 Description=Bring the Flink job in YARN to the state in $MANIFEST_URI
@@ -49,7 +50,7 @@ After=network-online.target
 [Service]
 Type=oneshot
 ExecStartPre=/usr/bin/gcloud storage cp $RECONCILER_URI /usr/local/lib/flink-job/reconcile-flink-job.py
-ExecStart=/bin/bash -c 'HADOOP_CLASSPATH="\$(hadoop classpath)" exec /usr/bin/python3 /usr/local/lib/flink-job/reconcile-flink-job.py --manifest $MANIFEST_URI --state-dir /var/lib/flink-job'
+ExecStart=/bin/bash -c 'HADOOP_CLASSPATH="\$\$(hadoop classpath)" exec /usr/bin/python3 /usr/local/lib/flink-job/reconcile-flink-job.py --manifest $MANIFEST_URI --state-dir /var/lib/flink-job'
 UNIT
   cat > /etc/systemd/system/flink-job-reconciler.timer <<UNIT
 [Unit]

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,6 +102,15 @@ describe('FlinkJob', () => {
     expect(installer).toContain('flink-job-reconciler.timer');
     const scriptUri = (JSON.parse(synthesized) as { output: Record<string, { value: string }> }).output.init_action?.value;
     expect(scriptUri).toMatch(/^gs:\/\/.+\/\$\{google_storage_bucket_object\.job_installer_\w+\.name\}$/);
+  });
+
+  it('renders an installer that bash accepts', () => {
+    const { objectNamed } = synthesizeJob();
+    const installer = String(objectNamed(/install-flink-launcher\.sh$/).content).replace(/\$\{[^}]+\}/g, 'resolved-by-terraform');
+    const script = join(mkdtempSync(join(tmpdir(), 'installer-')), 'install-flink-launcher.sh');
+    writeFileSync(script, installer);
+    const check = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
   });
 
   it('embeds scripts free of Terraform template syntax, which would otherwise be interpolated', () => {
