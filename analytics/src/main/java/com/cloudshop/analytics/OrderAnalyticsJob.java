@@ -118,12 +118,19 @@ public final class OrderAnalyticsJob {
                 .setRecordSerializer(new DeadLetterSerializer(flags.deadLetterTopic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
-        FileSink<OrderEvent> lake = FileSink.forRowFormat(new Path(flags.lake()), new OrderEventLines())
+        return new OrderAnalyticsJob(flags, orders, results, deadLetters, dataLake(flags.lake()));
+    }
+
+    /**
+     * Raw events as JSON Lines under {@code date=.../hour=...} of their event time. Files roll on
+     * every checkpoint, when they become visible: exactly once, like the Kafka results.
+     */
+    public static FileSink<OrderEvent> dataLake(String path) {
+        return FileSink.forRowFormat(new Path(path), new OrderEventLines())
                 .withBucketAssigner(new EventHourBuckets())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("orders").withPartSuffix(".jsonl").build())
                 .build();
-        return new OrderAnalyticsJob(flags, orders, results, deadLetters, lake);
     }
 
     public void buildPipeline(StreamExecutionEnvironment env) {
