@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyI
 import { errorHandler } from './error-handler';
 import { health, type ReadinessCheck } from './health';
 import { metrics } from './metrics';
+import { validatorCompiler } from './validator-compiler';
 
 export type ServiceApp = FastifyInstance<RawServerDefault, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -24,8 +25,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * The Fastify instance every service starts from: JSON logs with the request id, `x-request-id` in
- * and out, schema validation that rejects unknown fields, the shared error shape, health, readiness
- * and metrics. Services add their routes to it; it never listens (see `runServer`).
+ * and out, schema validation that rejects unknown fields (and, in bodies, wrong types), the shared
+ * error shape, health, readiness and metrics. Services add their routes to it; it never listens (see `runServer`).
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
@@ -44,8 +45,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -10,6 +10,11 @@ function buildTestApp(readiness: Record<string, () => Promise<unknown>> = {}): S
     { schema: { body: Type.Object({ name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 1, maximum: 10 }) }, { additionalProperties: false }) } },
     async (request, reply) => reply.status(201).send({ name: request.body.name }),
   );
+  app.get(
+    '/count',
+    { schema: { querystring: Type.Object({ n: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }) } },
+    async (request) => ({ n: request.query.n }),
+  );
   app.get('/conflict', async () => {
     throw new ConflictError('THING_TAKEN', 'that thing is taken');
   });
@@ -99,5 +104,15 @@ describe('createServiceApp', () => {
   it('sets the level of its default logger from logLevel', async () => {
     app = createServiceApp({ service: 'test', logLevel: 'warn' });
     expect(app.log.level).toBe('warn');
+  });
+
+  it('coerces query strings but rejects a JSON body value of the wrong type', async () => {
+    app = buildTestApp();
+    expect((await app.inject('/count?n=3')).json()).toEqual({ n: 3 });
+    for (const payload of [{ name: 'x', count: '3' }, { name: 'x', count: true }, { name: 7, count: 3 }]) {
+      const response = await app.inject({ method: 'POST', url: '/things', payload });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.json().error.code).toBe('VALIDATION_FAILED');
+    }
   });
 });
