@@ -25,7 +25,7 @@ export interface UpstreamRequest {
   readonly path: string;
   readonly headers: Record<string, string>;
   readonly body?: Buffer;
-  /** Time allowed for the headers and, separately, between body chunks. */
+  /** Time allowed for the headers and, separately, between body chunks (undici checks it on a ~0.5 s tick). */
   readonly timeoutMs: number;
   /** Send once more after a connection error or a 502/503 answer; only for idempotent reads. */
   readonly retryOnce: boolean;
