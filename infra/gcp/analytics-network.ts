@@ -2,7 +2,7 @@ import { ComputeFirewall } from '@cdktf/provider-google/lib/compute-firewall/ind
 import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network/index.js';
 import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork/index.js';
 import { Construct } from 'constructs';
-import { assertCidr, assertGcpName, invalid } from './validation.js';
+import { assertCidr, assertGcpName, assertNotBlank } from './validation.js';
 
 export interface AnalyticsNetworkProps {
   /** Name of the VPC; the subnet and firewall rules are named after it. */
@@ -26,7 +26,7 @@ export class AnalyticsNetwork extends Construct {
     super(scope, id);
     // The longest derived name is "<name>-allow-internal" and firewall names stop at 63.
     assertGcpName('AnalyticsNetwork', 'name', props.name, 63 - '-allow-internal'.length);
-    if (props.region.trim() === '') throw invalid('AnalyticsNetwork', 'region', props.region, 'a GCP region');
+    assertNotBlank('AnalyticsNetwork', 'region', props.region, 'a GCP region');
     assertCidr('AnalyticsNetwork', 'subnetCidr', props.subnetCidr);
     this.subnetCidr = props.subnetCidr;
 

@@ -1,7 +1,7 @@
 import { StorageBucket, type StorageBucketLifecycleRule } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { Construct } from 'constructs';
-import { assertGcpName, assertPositiveInteger, invalid } from './validation.js';
+import { assertGcpName, assertNotBlank, assertPositiveInteger } from './validation.js';
 
 export interface DataLakeProps {
   /** Prefix of the three bucket names (`<prefix>-lake`, `<prefix>-flink-state`, `<prefix>-artifacts`); bucket names are global. */
@@ -52,7 +52,7 @@ export class DataLake extends Construct {
     super(scope, id);
     // The longest suffix is "-flink-state" (12 characters) and bucket names stop at 63.
     assertGcpName('DataLake', 'namePrefix', props.namePrefix, 63 - '-flink-state'.length);
-    if (props.location.trim() === '') throw invalid('DataLake', 'location', props.location, 'a GCS location');
+    assertNotBlank('DataLake', 'location', props.location, 'a GCS location');
     const checkpointRetentionDays = props.checkpointRetentionDays ?? 7;
     const savepointRetentionDays = props.savepointRetentionDays ?? 30;
     const lakeNearlineAfterDays = props.lakeNearlineAfterDays ?? 30;

@@ -16,6 +16,10 @@ export function assertGcpName(construct: string, prop: string, value: string, ma
   }
 }
 
+export function assertNotBlank(construct: string, prop: string, value: string, expected: string): void {
+  if (value.trim() === '') throw invalid(construct, prop, value, expected);
+}
+
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export function assertIpv4(construct: string, prop: string, value: string): void {
