@@ -2,9 +2,10 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 
 export interface OutgoingEvent {
   readonly topic: string;
-  readonly key: string;
-  /** The serialized event (JSON). */
-  readonly value: string;
+  /** Null only when passing on a message that had no key (dead letters). */
+  readonly key: string | null;
+  /** The serialized event (JSON), or the raw bytes of a dead letter. */
+  readonly value: string | Buffer;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -53,7 +54,7 @@ export function createEventPublisher(kafka: Kafka, options: EventPublisherOption
     /** Resolves once every event is acknowledged by the brokers; order within a topic is kept. */
     async publish(events: readonly OutgoingEvent[]): Promise<void> {
       if (events.length === 0) return;
-      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      const byTopic = new Map<string, { key: string | null; value: string | Buffer; headers: Record<string, string> }[]>();
       for (const event of events) {
         const messages = byTopic.get(event.topic) ?? [];
         messages.push({ key: event.key, value: event.value, headers: { ...event.headers } });

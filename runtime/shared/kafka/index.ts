@@ -1,2 +1,3 @@
 export * from './create-kafka';
 export * from './event-publisher';
+export * from './event-consumer';

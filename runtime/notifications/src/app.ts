@@ -1,0 +1,37 @@
+import { NotificationList, NotificationsQuery } from '../../shared/api/notifications';
+import { errorResponses } from '../../shared/http/error-body';
+import { createServiceApp, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from '../../shared/server';
+import { DependencyUnavailableError } from '../../shared/errors';
+import { SqlUnavailableError } from '../../shared/sql';
+import type { NotificationStore } from './notification-store';
+
+export interface NotificationsAppDeps {
+  readonly store: Pick<NotificationStore, 'listByOrder'>;
+  /** The database and the consumer's group membership. */
+  readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+  readonly logger?: ServiceAppOptions['logger'];
+}
+
+export function buildApp(deps: NotificationsAppDeps): ServiceApp {
+  const app = createServiceApp({ service: 'notifications', readiness: deps.readiness, bodyLimit: 1024, ...(deps.logger !== undefined ? { logger: deps.logger } : {}) });
+
+  app.get(
+    '/notifications',
+    {
+      schema: {
+        summary: 'List the notifications sent for an order',
+        querystring: NotificationsQuery,
+        response: { 200: NotificationList, ...errorResponses(400, 503) },
+      },
+    },
+    async (request) => {
+      try {
+        return { items: await deps.store.listByOrder(request.query.orderId) };
+      } catch (error) {
+        if (error instanceof SqlUnavailableError) throw new DependencyUnavailableError('notifications database', error);
+        throw error;
+      }
+    },
+  );
+  return app;
+}

@@ -1,0 +1,63 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { FastifyBaseLogger } from 'fastify';
+import nodemailer from 'nodemailer';
+
+export type ChannelName = 'smtp' | 'ses' | 'log';
+
+export interface OutgoingMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** Where notifications leave the platform. `send` resolves once the channel accepted the message. */
+export interface NotificationChannel {
+  readonly name: ChannelName;
+  send(message: OutgoingMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Mail over SMTP (the local SMTP sink, or any relay). */
+export function createSmtpChannel(options: { url: string; from: string }): NotificationChannel {
+  const transport = nodemailer.createTransport(options.url, { from: options.from });
+  return {
+    name: 'smtp',
+    async send(message) {
+      await transport.sendMail({ to: message.to, subject: message.subject, text: message.text });
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+/** Mail through Amazon SES (v2 API), authorised by the pod's IAM role. */
+export function createSesChannel(options: { from: string; client?: SESv2Client }): NotificationChannel {
+  const client = options.client ?? new SESv2Client({});
+  return {
+    name: 'ses',
+    async send(message) {
+      await client.send(
+        new SendEmailCommand({
+          FromEmailAddress: options.from,
+          Destination: { ToAddresses: [message.to] },
+          Content: { Simple: { Subject: { Data: message.subject, Charset: 'UTF-8' }, Body: { Text: { Data: message.text, Charset: 'UTF-8' } } } },
+        }),
+      );
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+}
+
+/** Writes the message to the log instead of sending it (development, or environments without mail). */
+export function createLogChannel(log: Pick<FastifyBaseLogger, 'info'>): NotificationChannel {
+  return {
+    name: 'log',
+    async send(message) {
+      log.info({ notification: message }, 'notification (log channel)');
+    },
+    async close() {},
+  };
+}

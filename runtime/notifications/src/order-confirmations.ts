@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+import type { UserContact, UsersClient } from '../../shared/clients/users-client';
+import { NotFoundError } from '../../shared/errors';
+import type { OrderEvent, OrderPlaced } from '../../shared/events/orders-topic';
+import { UnprocessableEventError } from '../../shared/kafka/event-consumer';
+import type { NotificationChannel, OutgoingMessage } from './channels';
+import type { NotificationStore } from './notification-store';
+
+export interface OrderConfirmationsDeps {
+  readonly users: Pick<UsersClient, 'getUser'>;
+  readonly channel: Pick<NotificationChannel, 'name' | 'send'>;
+  readonly store: Pick<NotificationStore, 'claim' | 'markSent' | 'releaseClaim'>;
+  readonly log: Pick<FastifyBaseLogger, 'info' | 'error'>;
+  /** @default crypto.randomUUID */
+  readonly newId?: () => string;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** Minor units to a display amount, with the currency's own number of decimals (JPY has none). */
+export function formatMoney(cents: number, currency: string): string {
+  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+  return format.format(cents / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+}
+
+export function confirmationMessage(event: OrderPlaced, user: UserContact): OutgoingMessage {
+  const { orderId, items, totalCents, currency } = event.payload;
+  const lines = items.map((item) => `  ${item.quantity} x ${item.productId} at ${formatMoney(item.unitPriceCents, currency)}`);
+  return {
+    to: user.email,
+    subject: `Your order ${orderId} is confirmed`,
+    text: [`Hello ${user.name},`, '', `thank you for your order ${orderId}.`, '', ...lines, '', `Total: ${formatMoney(totalCents, currency)}`, ''].join('\n'),
+  };
+}
+
+/**
+ * Sends one order confirmation per OrderPlaced event, never two: the event id is claimed in the
+ * notifications table before sending, so a redelivered event finds the claim and sends nothing. A
+ * failed send gives the claim back and fails, so the consumer retries the message.
+ */
+export function createOrderConfirmations(deps: OrderConfirmationsDeps) {
+  const newId = deps.newId ?? randomUUID;
+  const now = deps.now ?? (() => new Date());
+  const sent = new Counter({ name: 'notifications_sent_total', help: 'Order confirmations handed to the channel', labelNames: ['channel'], registers: [] });
+  const duplicates = new Counter({ name: 'notifications_duplicate_events_total', help: 'Events already notified (redeliveries), sent nothing', registers: [] });
+
+  async function confirm(event: OrderPlaced): Promise<void> {
+    const { orderId, userId } = event.payload;
+    let user: UserContact;
+    try {
+      user = await deps.users.getUser(userId);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new UnprocessableEventError(`user ${userId} of order ${orderId} does not exist; there is no address to confirm to`);
+      throw error;
+    }
+    const message = confirmationMessage(event, user);
+    const id = newId();
+    const claimed = await deps.store.claim(
+      { id, eventId: event.eventId, orderId, channel: deps.channel.name, recipient: message.to, subject: message.subject },
+      now(),
+    );
+    if (!claimed) {
+      duplicates.inc();
+      deps.log.info({ eventId: event.eventId, orderId }, 'order already notified (or being notified); sending nothing');
+      return;
+    }
+    try {
+      await deps.channel.send(message);
+    } catch (error) {
+      await deps.store.releaseClaim(id).catch((releaseError: unknown) => {
+        // The claim stays: a retry will see it and not send, so this confirmation is lost unless an operator acts.
+        deps.log.error({ err: releaseError, eventId: event.eventId, orderId }, 'send failed and the claim could not be released');
+      });
+      throw error;
+    }
+    await deps.store.markSent(id, now());
+    sent.inc({ channel: deps.channel.name });
+  }
+
+  return {
+    async handle(event: OrderEvent): Promise<void> {
+      switch (event.type) {
+        case 'OrderPlaced':
+          return confirm(event);
+      }
+    },
+    registerMetrics(registry: Registry): void {
+      registry.registerMetric(sent);
+      registry.registerMetric(duplicates);
+    },
+  };
+}
+export type OrderConfirmations = ReturnType<typeof createOrderConfirmations>;

@@ -1,0 +1,53 @@
+import type { Static } from '@sinclair/typebox';
+import pino from 'pino';
+import { createUsersClient } from '../../shared/clients/users-client';
+import { createServiceClient } from '../../shared/http/service-client';
+import { createEventPublisher, createKafka } from '../../shared/kafka';
+import type { ServiceApp } from '../../shared/server';
+import { createSqlClient } from '../../shared/sql';
+import { buildApp } from './app';
+import { createProductsClient } from './clients/products-client';
+import type { OrdersConfig } from './config';
+import { createOrderService } from './order-service';
+import { createOrderStore } from './order-store';
+import { createOutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+
+export interface OrdersRuntimeOptions {
+  /** Outbox relay timing (tests shorten it). @default - the relay's defaults */
+  readonly relay?: Pick<OutboxRelayOptions, 'pollIntervalMs' | 'maxBackoffMs'>;
+}
+
+/**
+ * The orders service wired to its backends: the app, with the outbox relay started when the app is
+ * ready and, on close (after in-flight requests finished), the relay flushed and every client closed.
+ * server.ts listens on it; integration tests run the same wiring in-process.
+ */
+export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options: OrdersRuntimeOptions = {}): ServiceApp {
+  const logOptions = { level: config.LOG_LEVEL, base: { service: 'orders' } };
+  // The app's request logger and this one (outbox relay, Kafka) write the same JSON lines to stdout.
+  const log = pino(logOptions);
+
+  const sql = createSqlClient(config);
+  const usersHttp = createServiceClient({ name: 'users', baseUrl: config.USERS_URL });
+  const productsHttp = createServiceClient({ name: 'products', baseUrl: config.PRODUCTS_URL });
+  const publisher = createEventPublisher(createKafka({ clientId: 'orders', env: config, logger: log }));
+  const relay = createOutboxRelay({ sql, publisher, log, ...options.relay });
+  const orderService = createOrderService({
+    users: createUsersClient(usersHttp),
+    products: createProductsClient(productsHttp),
+    store: createOrderStore(sql),
+    onOrderPlaced: relay.wake,
+    log,
+  });
+
+  const app = buildApp({ orderService, readiness: { database: () => sql.ping() }, logger: logOptions });
+  relay.registerMetrics(app.metrics);
+  app.addHook('onReady', async () => relay.start());
+  app.addHook('onClose', async () => {
+    await relay.stop();
+    await publisher.close();
+    await Promise.allSettled([usersHttp.close(), productsHttp.close()]);
+    await sql.close();
+  });
+  return app;
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NotFoundError, DependencyUnavailableError } from '../../../runtime/shared/errors';
+import type { OrderPlaced } from '../../../runtime/shared/events';
+import { UnprocessableEventError } from '../../../runtime/shared/kafka/event-consumer';
+import type { ServiceApp } from '../../../runtime/shared/server';
+import { SqlUnavailableError } from '../../../runtime/shared/sql';
+import { buildApp } from '../../../runtime/notifications/src/app';
+import type { NotificationClaim } from '../../../runtime/notifications/src/notification-store';
+import { confirmationMessage, createOrderConfirmations, formatMoney } from '../../../runtime/notifications/src/order-confirmations';
+
+const USER = randomUUID();
+const event = (overrides: Partial<OrderPlaced> = {}): OrderPlaced => ({
+  eventId: randomUUID(),
+  type: 'OrderPlaced',
+  version: 1,
+  occurredAt: '2026-11-27T12:00:00.000Z',
+  payload: { orderId: randomUUID(), userId: USER, items: [{ productId: 'sku-apple', quantity: 2, unitPriceCents: 120 }], totalCents: 240, currency: 'EUR' },
+  ...overrides,
+});
+
+/** The claim semantics of the notifications table: one row per event id. */
+function memoryStore() {
+  const rows = new Map<string, NotificationClaim & { status: string }>();
+  return {
+    rows,
+    claim: vi.fn(async (claim: NotificationClaim) => {
+      if ([...rows.values()].some((row) => row.eventId === claim.eventId)) return false;
+      rows.set(claim.id, { ...claim, status: 'sending' });
+      return true;
+    }),
+    markSent: vi.fn(async (id: string) => void (rows.get(id)!.status = 'sent')),
+    releaseClaim: vi.fn(async (id: string) => void rows.delete(id)),
+  };
+}
+
+function setup() {
+  const store = memoryStore();
+  const channel = { name: 'smtp' as const, send: vi.fn(async () => undefined) };
+  const users = {
+    getUser: vi.fn(async (id: string) => {
+      if (id !== USER) throw new NotFoundError('user', id);
+      return { id, email: 'ada@example.com', name: 'Ada' };
+    }),
+  };
+  const confirmations = createOrderConfirmations({ users, channel, store, log: { info: vi.fn(), error: vi.fn() } });
+  return { store, channel, users, confirmations };
+}
+
+describe('order confirmations', () => {
+  it('sends one confirmation per event and records it as sent', async () => {
+    const { confirmations, channel, store } = setup();
+    const placed = event();
+    await confirmations.handle(placed);
+    expect(channel.send).toHaveBeenCalledWith(confirmationMessage(placed, { id: USER, email: 'ada@example.com', name: 'Ada' }));
+    expect([...store.rows.values()]).toEqual([
+      expect.objectContaining({ eventId: placed.eventId, orderId: placed.payload.orderId, recipient: 'ada@example.com', status: 'sent', channel: 'smtp' }),
+    ]);
+  });
+
+  it('sends nothing for a redelivered event', async () => {
+    const { confirmations, channel, store } = setup();
+    const placed = event();
+    await confirmations.handle(placed);
+    await confirmations.handle(placed);
+    expect(channel.send).toHaveBeenCalledTimes(1);
+    expect(store.rows.size).toBe(1);
+  });
+
+  it('gives the claim back when the send fails, so the retry sends', async () => {
+    const { confirmations, channel, store } = setup();
+    channel.send.mockRejectedValueOnce(new Error('SMTP 451 try again later'));
+    const placed = event();
+    await expect(confirmations.handle(placed)).rejects.toThrow('SMTP 451');
+    expect(store.rows.size).toBe(0);
+    await confirmations.handle(placed);
+    expect(channel.send).toHaveBeenCalledTimes(2);
+    expect([...store.rows.values()][0]!.status).toBe('sent');
+  });
+
+  it('declares an event of an unknown user unprocessable (dead letter) and retries when users is down', async () => {
+    const { confirmations, users, channel } = setup();
+    await expect(confirmations.handle(event({ payload: { ...event().payload, userId: randomUUID() } }))).rejects.toBeInstanceOf(UnprocessableEventError);
+    users.getUser.mockRejectedValueOnce(new DependencyUnavailableError('users'));
+    await expect(confirmations.handle(event())).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(channel.send).not.toHaveBeenCalled();
+  });
+
+  it('formats minor units with the currency’s decimals', () => {
+    expect(formatMoney(123_456, 'EUR')).toBe('€1,234.56');
+    expect(formatMoney(500, 'JPY')).toBe('¥500');
+  });
+});
+
+describe('GET /notifications', () => {
+  let app: ServiceApp | undefined;
+  afterEach(async () => app?.close());
+
+  const notification = { id: randomUUID(), eventId: randomUUID(), orderId: 'o-1', channel: 'smtp' as const, recipient: 'ada@example.com', subject: 's', status: 'sent' as const, sentAt: '2026-11-27T12:00:00.000Z' };
+
+  it('lists the notifications of an order', async () => {
+    const listByOrder = vi.fn(async (orderId: string) => (orderId === 'o-1' ? [notification] : []));
+    app = buildApp({ store: { listByOrder }, readiness: {}, logger: false });
+    const found = await app.inject({ method: 'GET', url: '/notifications?orderId=o-1' });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toEqual({ items: [notification] });
+    expect((await app.inject({ method: 'GET', url: '/notifications?orderId=o-2' })).json()).toEqual({ items: [] });
+  });
+
+  it.each([
+    ['a missing orderId', '/notifications', 'orderId'],
+    ['an empty orderId', '/notifications?orderId=', 'querystring.orderId'],
+    ['an overlong orderId', `/notifications?orderId=${'x'.repeat(65)}`, 'querystring.orderId'],
+    ['an unknown parameter', '/notifications?orderId=o-1&userId=u', 'userId'],
+  ])('rejects %s with 400 in the error shape', async (_case, url, field) => {
+    const listByOrder = vi.fn(async () => []);
+    app = buildApp({ store: { listByOrder }, readiness: {}, logger: false });
+    const response = await app.inject({ method: 'GET', url });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining(field) } });
+    expect(listByOrder).not.toHaveBeenCalled();
+  });
+
+  it('answers 503 when the database is down', async () => {
+    app = buildApp({ store: { listByOrder: async () => Promise.reject(new SqlUnavailableError('down')) }, readiness: {}, logger: false });
+    const response = await app.inject({ method: 'GET', url: '/notifications?orderId=o-1' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
+  });
+});
