@@ -121,6 +121,8 @@ function kafkaPolicy(kafka: KafkaAccess) {
   if (kafka.writeTopics.length > 0) {
     statements.push(
       statement('WriteTopics', ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], kafka.writeTopics.map((topic) => resourceArn('topic', topic))),
+      // Kafka 3 producers are idempotent by default, and transactional ones always are; MSK checks this on the cluster.
+      statement('IdempotentWrites', ['kafka-cluster:WriteDataIdempotently'], [kafka.clusterArn]),
       // The exactly-once sink writes in transactions whose ids start with this prefix.
       statement('Transactions', ['kafka-cluster:DescribeTransactionalId', 'kafka-cluster:AlterTransactionalId'], [resourceArn('transactional-id', `${kafka.transactionalIdPrefix}*`)]),
     );

@@ -49,6 +49,7 @@ describe('AnalyticsIdentity', () => {
       ReadTopics: [`${prefix}:topic/shop/${uuid}/orders`],
       ConsumerGroup: [`${prefix}:group/shop/${uuid}/analytics`],
       WriteTopics: [`${prefix}:topic/shop/${uuid}/analytics-results`],
+      IdempotentWrites: [`${prefix}:cluster/shop/${uuid}`],
       Transactions: [`${prefix}:transactional-id/shop/${uuid}/order-analytics*`],
     });
     expect(access.Statement.flatMap((statement) => statement.Action)).not.toContain('kafka-cluster:*');
