@@ -43,13 +43,14 @@ describe('cdktf synth', () => {
     expect(deniedAttempts()).toContain('dns lookup registry.terraform.io');
   });
 
-  it('synthesizes both environments with the real CLI, without terraform and without network', () => {
+  // The CLI plus two stack syntheses take 10 to 40 seconds on two busy cores; leave room when all tests run at once.
+  it('synthesizes both environments with the real CLI, without terraform and without network', { timeout: 240_000 }, () => {
     const { workDir, env, deniedAttempts } = offlineEnvironment();
     const output = join(workDir, 'cdktf.out');
     const result = spawnSync(
       'node',
       [cdktfCli, 'synth', '--app', 'node --import tsx test/infra/gcp/fixtures/offline-app.ts', '--output', output],
-      { cwd: repositoryRoot, env, encoding: 'utf8', timeout: 110_000 },
+      { cwd: repositoryRoot, env, encoding: 'utf8', timeout: 230_000 },
     );
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(deniedAttempts()).toBe('');
