@@ -1,0 +1,82 @@
+import { Template, Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CatalogIngest, ProductTable } from '../../../infra/aws';
+import { FIXTURE_SOURCES, newStack, statementsOfRole } from './support';
+
+describe('CatalogIngest', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    const stack = newStack();
+    const products = new ProductTable(stack, 'Products');
+    new CatalogIngest(stack, 'Catalog', { table: products.table, handlerEntry: FIXTURE_SOURCES.catalogIngestEntry, reservedConcurrency: 3 });
+    template = Template.fromStack(stack);
+  });
+
+  it('keeps catalogue files in a private, encrypted, versioned bucket with lifecycle rules and access logs', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'catalog-bucket/' }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]),
+      },
+    });
+  });
+
+  it('denies every request that is not over TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^CatalogBucket') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('invokes the bundled Node.js handler for objects created under catalog/', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          Match.objectLike({
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'catalog/' }] } },
+          }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 3,
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CatalogDeadLetterQueue'), 'Arn'] } },
+      Environment: { Variables: { PRODUCTS_TABLE: { Ref: Match.stringLikeRegexp('^ProductsTable') } } },
+    });
+  });
+
+  it('grants only reading catalog/, writing reports/, writing the table and its own logs', () => {
+    const statements = statementsOfRole(template, 'CatalogHandlerRole');
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions).toEqual(
+      expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'logs:PutLogEvents']),
+    );
+    expect(actions.filter((action) => String(action).startsWith('s3:'))).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(actions).not.toContain('dynamodb:Scan');
+    const s3Resources = JSON.stringify(statements.filter((statement) => String(statement.Action).startsWith('s3:')).map((s) => s.Resource));
+    expect(s3Resources).toContain('/catalog/*');
+    expect(s3Resources).toContain('/reports/*');
+  });
+
+  it('validates its limits and its handler', () => {
+    const stack = newStack();
+    const { table } = new ProductTable(stack, 'Products');
+    expect(() => new CatalogIngest(stack, 'A', { table, handlerEntry: FIXTURE_SOURCES.catalogIngestEntry, reservedConcurrency: 0 })).toThrow(
+      'CatalogIngest A: reservedConcurrency must be a positive integer, got 0',
+    );
+    expect(() => new CatalogIngest(stack, 'B', { table, handlerEntry: '/nowhere/handler.ts' })).toThrow(
+      'CatalogIngest B: catalog handler not found at /nowhere/handler.ts',
+    );
+  });
+});

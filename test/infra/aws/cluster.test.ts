@@ -1,0 +1,65 @@
+import { Template, Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Cluster } from '../../../infra/aws';
+import { manifestsOf, newStack, newVpc } from './support';
+
+describe('Cluster', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    const stack = newStack();
+    new Cluster(stack, 'Cluster', { vpc: newVpc(stack), minNodes: 2, maxNodes: 3, administratorRoleArns: ['arn:aws:iam::123456789012:role/ops'] });
+    template = Template.fromStack(stack);
+  });
+
+  it('runs EKS 1.35 with a private API endpoint and every control-plane log', () => {
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      Version: '1.35',
+      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: false }),
+      Logging: {
+        ClusterLogging: {
+          EnabledTypes: [{ Type: 'api' }, { Type: 'audit' }, { Type: 'authenticator' }, { Type: 'controllerManager' }, { Type: 'scheduler' }],
+        },
+      },
+    });
+  });
+
+  it('puts a managed AL2023 node group in the private subnets with the requested bounds', () => {
+    template.hasResourceProperties('AWS::EKS::Nodegroup', {
+      AmiType: 'AL2023_x86_64_STANDARD',
+      InstanceTypes: ['t3.medium'],
+      ScalingConfig: { MinSize: 2, MaxSize: 3, DesiredSize: 2 },
+      Subnets: Match.arrayWith([{ Ref: Match.stringLikeRegexp('NetworkVpcprivateSubnet1') }]),
+    });
+  });
+
+  it('installs metrics-server, the load balancer controller and a kubectl handler with the v35 layer', () => {
+    template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'metrics-server' });
+    template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'aws-load-balancer-controller' });
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', { Description: Match.stringLikeRegexp('kubectl') });
+  });
+
+  it('creates the workload namespace under the restricted pod security standard and grants operators admin', () => {
+    const [namespace] = manifestsOf(template, 'ClusterEksmanifestNamespace');
+    expect(namespace).toMatchObject({
+      kind: 'Namespace',
+      metadata: { name: 'shop', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    });
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: 'arn:aws:iam::123456789012:role/ops',
+      AccessPolicies: [Match.objectLike({ AccessScope: { Type: 'cluster' } })],
+    });
+  });
+
+  it('validates node bounds and the namespace', () => {
+    const vpcStack = newStack();
+    const vpc = newVpc(vpcStack);
+    expect(() => new Cluster(vpcStack, 'A', { vpc, minNodes: 0 })).toThrow('Cluster A: minNodes must be a positive integer, got 0');
+    expect(() => new Cluster(vpcStack, 'B', { vpc, minNodes: 3, maxNodes: 2 })).toThrow(
+      'Cluster B: maxNodes (2) must be an integer no smaller than minNodes (3)',
+    );
+    expect(() => new Cluster(vpcStack, 'C', { vpc, namespace: 'Shop_Prod' })).toThrow(
+      "Cluster C: namespace must be an RFC 1123 label, got 'Shop_Prod'",
+    );
+  });
+});

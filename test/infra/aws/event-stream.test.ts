@@ -1,0 +1,105 @@
+import { Duration } from 'aws-cdk-lib';
+import { Template, Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EventStream, type EventStreamProps } from '../../../infra/aws';
+import { newStack, newVpc, statementsOfRole } from './support';
+
+const topics = {
+  orders: { partitions: 6, retention: Duration.days(7) },
+  'analytics-results': { partitions: 2, retention: Duration.days(3) },
+};
+
+describe('EventStream', () => {
+  let template: Template;
+  let stream: EventStream;
+
+  beforeAll(() => {
+    const stack = newStack();
+    stream = new EventStream(stack, 'Events', { vpc: newVpc(stack), topics, clusterName: 'shop-test-events' });
+    const producer = new iam.Role(stack, 'Producer', { assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com') });
+    const consumer = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com') });
+    stream.grantProduce(producer, 'orders');
+    stream.grantConsume(consumer, 'orders', 'notifications');
+    template = Template.fromStack(stack);
+  });
+
+  it('is two brokers of Kafka 3.8 over two AZs with TLS, IAM auth only, and broker logs in CloudWatch', () => {
+    template.hasResourceProperties('AWS::MSK::Cluster', {
+      ClusterName: 'shop-test-events',
+      KafkaVersion: '3.8.x',
+      NumberOfBrokerNodes: 2,
+      BrokerNodeGroupInfo: Match.objectLike({
+        InstanceType: 'kafka.t3.small',
+        ClientSubnets: [{ Ref: Match.stringLikeRegexp('privateSubnet1') }, { Ref: Match.stringLikeRegexp('privateSubnet2') }],
+      }),
+      ClientAuthentication: { Sasl: { Iam: { Enabled: true } }, Unauthenticated: { Enabled: false } },
+      EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'TLS', InCluster: true } },
+      LoggingInfo: { BrokerLogs: { CloudWatchLogs: { Enabled: true, LogGroup: Match.anyValue() } } },
+    });
+    template.hasResourceProperties('AWS::MSK::Configuration', {
+      ServerProperties: Match.stringLikeRegexp('auto.create.topics.enable=false'),
+    });
+  });
+
+  it('declares each topic with its partitions, replication over both brokers, and retention', () => {
+    template.hasResourceProperties('AWS::MSK::Topic', {
+      TopicName: 'orders',
+      PartitionCount: 6,
+      ReplicationFactor: 2,
+      Configs: { 'Fn::Base64': JSON.stringify({ 'retention.ms': String(7 * 24 * 3600 * 1000) }) },
+    });
+    template.hasResourceProperties('AWS::MSK::Topic', { TopicName: 'analytics-results', PartitionCount: 2 });
+    expect(stream.topicNames).toEqual(['orders', 'analytics-results']);
+  });
+
+  it('reads the IAM bootstrap brokers from the Kafka API at deploy time', () => {
+    const [call] = Object.values(template.findResources('Custom::AWS'));
+    // The call is a JSON string with the cluster ARN joined in, so it is checked as text.
+    expect(JSON.stringify(call?.Properties.Create)).toMatch(/\\"service\\":\\"Kafka\\",\\"action\\":\\"getBootstrapBrokers\\"/);
+    expect(JSON.stringify(call?.Properties.Create)).toContain('EventsCluster');
+    expect(stream.bootstrapBrokers).toMatch(/TOKEN/);
+  });
+
+  it('lets a producer write to exactly one topic', () => {
+    const statements = statementsOfRole(template, 'Producer');
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: 'kafka-cluster:Connect', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsCluster/), 'Arn'] } }),
+      expect.objectContaining({
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsTopicorders/), 'TopicArn'] },
+      }),
+    ]);
+  });
+
+  it('lets a consumer read exactly one topic as exactly one group', () => {
+    const statements = statementsOfRole(template, 'Consumer');
+    expect(statements).toHaveLength(3);
+    expect(statements[1]).toMatchObject({
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsTopicorders/), 'TopicArn'] },
+    });
+    expect(statements[2]).toMatchObject({ Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'] });
+    expect(JSON.stringify(statements[2]?.Resource)).toMatch(/:group\/shop-test-events\/".*"\/notifications"/);
+  });
+
+  it('refuses grants on undeclared topics', () => {
+    const role = new iam.Role(stream, 'Other', { assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com') });
+    expect(() => stream.grantProduce(role, 'payments')).toThrow(
+      "EventStream Events: unknown topic 'payments'; declared topics are orders, analytics-results",
+    );
+  });
+
+  it('validates topics, version and storage', () => {
+    const stack = newStack();
+    const vpc = newVpc(stack);
+    const props = (overrides: Partial<EventStreamProps>): EventStreamProps => ({ vpc, topics, ...overrides });
+    expect(() => new EventStream(stack, 'A', props({ topics: {} }))).toThrow('EventStream A: declare at least one topic');
+    expect(() => new EventStream(stack, 'B', props({ topics: { orders: { partitions: 0, retention: Duration.days(1) } } }))).toThrow(
+      "EventStream B: topic 'orders' needs a positive integer partition count, got 0",
+    );
+    expect(() => new EventStream(stack, 'C', props({ kafkaVersion: '2.8.1' }))).toThrow("EventStream C: kafkaVersion must be 3.6 or later, got '2.8.1'");
+    expect(() => new EventStream(stack, 'D', props({ topics: { 'bad topic': topics.orders } }))).toThrow("EventStream D: invalid topic name 'bad topic'");
+    expect(() => new EventStream(stack, 'E', props({ brokerVolumeGiB: 0 }))).toThrow('EventStream E: brokerVolumeGiB must be 1-16384, got 0');
+  });
+});

@@ -1,0 +1,147 @@
+import { Template, Match } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Microservice, ProductTable, type Cluster, type MicroserviceProps } from '../../../infra/aws';
+import { FIXTURE_SOURCES, manifestsOf, newCluster, newStack, statementsOfRole } from './support';
+
+const runtimeDirectory = FIXTURE_SOURCES.runtimeDirectory as string;
+
+function byKind(manifests: Record<string, any>[], kind: string) {
+  return manifests.find((manifest) => manifest.kind === kind);
+}
+
+describe('Microservice', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    // GIVEN one autoscaled public service with a table grant and one fixed internal service
+    const stack = newStack();
+    const cluster = newCluster(stack);
+    const table = new ProductTable(stack, 'Products');
+    const gateway = new Microservice(stack, 'gateway', {
+      cluster,
+      serviceName: 'gateway',
+      port: 5000,
+      scaling: { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 70 },
+      environment: { USERS_URL: 'http://users.shop.svc.cluster.local:5001' },
+      publicEndpoint: { certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc') },
+      runtimeDirectory,
+    });
+    const products = new Microservice(stack, 'products', {
+      cluster,
+      serviceName: 'products',
+      port: 5002,
+      scaling: { replicas: 2 },
+      runtimeDirectory,
+    });
+    table.grantReadWriteData(products);
+    expect(gateway.internalUrl).toBe('http://gateway.shop.svc.cluster.local:5000');
+    template = Template.fromStack(stack);
+  });
+
+  it('scales an autoscaled service with a CPU HPA and leaves the replica count to it', () => {
+    const manifests = manifestsOf(template, 'gatewayWorkload');
+    expect(byKind(manifests, 'HorizontalPodAutoscaler').spec).toMatchObject({
+      scaleTargetRef: { kind: 'Deployment', name: 'gateway' },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    });
+    expect(byKind(manifests, 'Deployment').spec.replicas).toBeUndefined();
+  });
+
+  it('runs a fixed service at its replica count without an HPA, with a disruption budget', () => {
+    const manifests = manifestsOf(template, 'productsWorkload');
+    expect(byKind(manifests, 'Deployment').spec.replicas).toBe(2);
+    expect(byKind(manifests, 'HorizontalPodAutoscaler')).toBeUndefined();
+    expect(byKind(manifests, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
+    expect(byKind(manifests, 'Service').spec).toMatchObject({ type: 'ClusterIP', ports: [{ port: 5002, targetPort: 'http' }] });
+  });
+
+  it('probes /healthz and /readyz and runs non-root on a read-only root filesystem with the built image', () => {
+    const deployment = byKind(manifestsOf(template, 'gatewayWorkload'), 'Deployment');
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers;
+    expect(pod.serviceAccountName).toBe('gateway');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources.requests).toEqual({ cpu: '250m', memory: '256Mi' });
+    expect(container.image).toBe('<token>');
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'PORT', value: '5000' },
+        { name: 'USERS_URL', value: 'http://users.shop.svc.cluster.local:5001' },
+      ]),
+    );
+    const manifest = JSON.stringify(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
+    expect(manifest).toMatch(/container-assets/);
+  });
+
+  it('exposes a public service through an internet-facing NLB with TLS on 443', () => {
+    const service = byKind(manifestsOf(template, 'gatewayWorkload'), 'Service');
+    expect(service.spec).toMatchObject({ type: 'LoadBalancer', ports: [{ name: 'https', port: 443, targetPort: 'http' }] });
+    expect(service.metadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+    });
+  });
+
+  it('binds a pod identity role to each service account, holding only its grants', () => {
+    template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: 'shop', ServiceAccount: 'products' });
+    template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: 'shop', ServiceAccount: 'gateway' });
+    const productsStatements = statementsOfRole(template, 'productsServiceAccountRole');
+    expect(productsStatements).toEqual([
+      expect.objectContaining({
+        Action: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem']),
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ProductsTable/), 'Arn'] },
+      }),
+    ]);
+    expect(statementsOfRole(template, 'gatewayServiceAccountRole')).toEqual([]);
+  });
+});
+
+describe('Microservice validation', () => {
+  let cluster: Cluster;
+  const base = (): MicroserviceProps => ({
+    cluster,
+    serviceName: 'orders',
+    port: 5003,
+    scaling: { replicas: 1 },
+    runtimeDirectory,
+  });
+
+  beforeAll(() => {
+    cluster = newCluster(newStack());
+  });
+
+  it('rejects an HPA whose minimum is above its maximum', () => {
+    expect(
+      () => new Microservice(cluster, 'a', { ...base(), scaling: { minReplicas: 5, maxReplicas: 2, targetCpuUtilization: 70 } }),
+    ).toThrow('Microservice a: HPA minReplicas (5) is above maxReplicas (2)');
+  });
+
+  it('rejects an unknown service folder, naming the missing entry point', () => {
+    expect(() => new Microservice(cluster, 'b', { ...base(), serviceName: 'payments' })).toThrow(
+      /Microservice b: unknown service folder 'payments': its entry point runtime\/payments\/src\/server\.ts not found at .*fixtures\/runtime\/payments\/src\/server\.ts/,
+    );
+  });
+
+  it('rejects privileged ports, non-DNS names, zero replicas and CPU targets outside 1-100', () => {
+    expect(() => new Microservice(cluster, 'c', { ...base(), port: 80 })).toThrow('Microservice c: port must be an unprivileged port (1024-65535), got 80');
+    expect(() => new Microservice(cluster, 'd', { ...base(), serviceName: 'Orders' })).toThrow(
+      "Microservice d: serviceName must be a lowercase DNS label, got 'Orders'",
+    );
+    expect(() => new Microservice(cluster, 'e', { ...base(), scaling: { replicas: 0 } })).toThrow(
+      'Microservice e: replicas must be a positive integer, got 0',
+    );
+    expect(
+      () => new Microservice(cluster, 'f', { ...base(), scaling: { minReplicas: 1, maxReplicas: 2, targetCpuUtilization: 150 } }),
+    ).toThrow('Microservice f: targetCpuUtilization must be a percentage between 1 and 100, got 150');
+  });
+});

@@ -1,0 +1,42 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ProductTable } from '../../../infra/aws';
+import { newStack } from './support';
+
+describe('ProductTable', () => {
+  it('is on-demand with point-in-time recovery and encryption, kept when it leaves the stack', () => {
+    const stack = newStack();
+    new ProductTable(stack, 'Products');
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        SSESpecification: { SSEEnabled: true },
+        Replicas: [
+          {
+            Region: 'us-east-1',
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: false,
+          },
+        ],
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('turns on deletion protection and the given removal policy', () => {
+    const stack = newStack();
+    new ProductTable(stack, 'Products', { deletionProtection: true, removalPolicy: RemovalPolicy.DESTROY });
+    const table = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::GlobalTable'))[0];
+    expect(table?.Properties.Replicas[0].DeletionProtectionEnabled).toBe(true);
+    expect(table?.DeletionPolicy).toBe('Delete');
+  });
+
+  it('rejects an empty partition key name', () => {
+    expect(() => new ProductTable(newStack(), 'P', { partitionKey: { name: ' ', type: 'S' as never } })).toThrow(
+      'ProductTable P: partitionKey name must not be empty',
+    );
+  });
+});

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Cluster, Network } from '../../../infra/aws';
+import { FEATURE_FLAGS } from '../../../stacks/aws/app-context';
+import type { ShopSources } from '../../../stacks/aws/shop-stack';
+
+export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+/** Small stand-ins for the runtime's entry points: infra tests depend on the constructs, not on the services' code. */
+export const FIXTURE_SOURCES: ShopSources = {
+  runtimeDirectory: path.join(FIXTURES, 'runtime'),
+  catalogIngestEntry: path.join(FIXTURES, 'catalog-ingest', 'handler.ts'),
+  migrationHandlerEntry: path.join(FIXTURES, 'migrate-handler.ts'),
+  migrationsDirectory: path.join(FIXTURES, 'migrations'),
+};
+
+/** A stack in an app with the same feature flags as the real one, pinned to a region like the real stacks. */
+export function newStack(): Stack {
+  const app = new App({ context: FEATURE_FLAGS });
+  return new Stack(app, 'Test', { env: { region: 'us-east-1' } });
+}
+
+export function newVpc(stack: Stack): ec2.IVpc {
+  return new Network(stack, 'Network').vpc;
+}
+
+export function newCluster(stack: Stack): Cluster {
+  return new Cluster(stack, 'Cluster', { vpc: newVpc(stack) });
+}
+
+/**
+ * The template as reviewers read it: every 64-hex asset hash (Docker images, Lambda zips, layers) becomes `<asset-N>`,
+ * numbered by first appearance, so a snapshot changes when the infrastructure does and not when the code inside an
+ * asset does, while a reader can still see which resources share an asset.
+ */
+export function reviewableTemplate(template: Template): string {
+  const placeholders = new Map<string, string>();
+  const json = JSON.stringify(template.toJSON(), null, 2);
+  return `${json.replace(/[0-9a-f]{64}/g, (hash) => {
+    if (!placeholders.has(hash)) placeholders.set(hash, `<asset-${placeholders.size + 1}>`);
+    return placeholders.get(hash) as string;
+  })}\n`;
+}
+
+/** The statements of every IAM policy attached to a role whose logical id starts with the given prefix. */
+export function statementsOfRole(template: Template, roleLogicalIdPrefix: string): Record<string, unknown>[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleLogicalIdPrefix))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+}
+
+/** Parses the manifests of a KubernetesManifest resource, resolving nothing: tokens stay as CloudFormation objects. */
+export function manifestsOf(template: Template, logicalIdPrefix: string): Record<string, any>[] {
+  const resources = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+  const entry = Object.entries(resources).find(([id]) => id.startsWith(logicalIdPrefix));
+  if (!entry) throw new Error(`no Kubernetes manifest resource starting with ${logicalIdPrefix}`);
+  const manifest = entry[1].Properties.Manifest as unknown;
+  // Manifests with tokens are Fn::Join of string fragments and token objects; placeholders keep the JSON parseable.
+  const text = typeof manifest === 'string'
+    ? manifest
+    : (manifest as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]
+        .map((part) => (typeof part === 'string' ? part : '<token>'))
+        .join('');
+  return JSON.parse(text) as Record<string, any>[];
+}
