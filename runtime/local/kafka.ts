@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { runToCompletion, startChild, waitUntil, type RunningChild } from './child-process';
 import { resolveMavenJars } from './maven';
 import { freePort } from './network';
 import { silentProgress, type Progress } from './progress';
+import { localCacheDir } from './workspace';
 
 export interface TopicDeclaration {
   readonly topic: string;
@@ -57,6 +58,7 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
   const progress = options.progress ?? silentProgress;
   progress('kafka', 'resolving kafka_2.13 with Maven');
   const classpath = (await resolveMavenJars('kafka.pom.xml')).join(':');
+  const classpathKey = createHash('sha256').update(classpath).digest('hex').slice(0, 16);
   const port = options.port ?? (await freePort());
   const controllerPort = await freePort();
   const configFile = join(options.dataDir, 'server.properties');
@@ -65,19 +67,42 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
   await mkdir(options.dataDir, { recursive: true });
   await writeFile(configFile, brokerProperties({ port, controllerPort, logDir }));
   await writeFile(log4jFile, log4jProperties(options.logFile));
-  const java = (mainClass: string) => ['-Xms256m', '-Xmx768m', `-Dlog4j.configuration=file:${log4jFile}`, '-cp', classpath, mainClass];
+  const java = (mainClass: string, ...jvmOptions: string[]) => [
+    '-Xms256m',
+    '-Xmx768m',
+    ...jvmOptions,
+    `-Dlog4j.configuration=file:${log4jFile}`,
+    '-cp',
+    classpath,
+    mainClass,
+  ];
 
   if (!existsSync(join(logDir, 'meta.properties'))) {
-    progress('kafka', 'formatting KRaft storage');
-    await runToCompletion('java', [...java(STORAGE_TOOL_CLASS), 'format', '--cluster-id', kafkaUuid(), '--config', configFile]);
+    const template = join(localCacheDir, 'kafka', `formatted-storage-${classpathKey}`);
+    if (!existsSync(join(template, 'meta.properties'))) {
+      progress('kafka', 'formatting KRaft storage (first start only)');
+      await formatStorageTemplate(template, java(STORAGE_TOOL_CLASS), (formattedDir) => brokerProperties({ port, controllerPort, logDir: formattedDir }));
+    }
+    await cp(template, logDir, { recursive: true });
   }
 
   const brokers = `127.0.0.1:${port}`;
   const stdoutLog = options.logFile.replace(/(\.log)?$/, '.stdout.log');
   let broker: RunningChild | undefined;
+  const classArchive = join(localCacheDir, 'kafka', `broker-classes-${classpathKey}.jsa`);
+  let archiveBeingWritten: string | undefined;
   const startBroker = async () => {
     progress('kafka', `starting the broker on ${brokers}`);
-    broker = await startChild({ name: 'kafka', command: 'java', args: java(BROKER_MAIN_CLASS).concat(configFile), logFile: stdoutLog });
+    // Loading Kafka's and Scala's classes is most of the broker's start-up time. The first broker
+    // records them in a class-data archive when it exits, and later ones map that archive instead.
+    let archiveOption: string;
+    if (existsSync(classArchive)) {
+      archiveOption = `-XX:SharedArchiveFile=${classArchive}`;
+    } else {
+      archiveBeingWritten = `${classArchive}.${process.pid}-${Date.now()}`;
+      archiveOption = `-XX:ArchiveClassesAtExit=${archiveBeingWritten}`;
+    }
+    broker = await startChild({ name: 'kafka', command: 'java', args: [...java(BROKER_MAIN_CLASS, archiveOption), configFile], logFile: stdoutLog });
     try {
       await waitForBroker(brokers, broker);
     } catch (error) {
@@ -87,6 +112,9 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
   };
   const stopBroker = async () => {
     await broker?.stop(30_000);
+    // Renamed only once complete, so that a concurrent start never maps a half-written archive.
+    if (archiveBeingWritten && existsSync(archiveBeingWritten)) await rename(archiveBeingWritten, classArchive);
+    archiveBeingWritten = undefined;
   };
 
   await startBroker();
@@ -146,6 +174,25 @@ function log4jProperties(logFile: string): string {
     'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
     'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
   ].join('\n')}\n`;
+}
+
+/**
+ * Formats a log directory once into .local/ so later starts copy it rather than spend a JVM start on
+ * the storage tool; a fresh copy per run is what formatting would give, cluster id included.
+ */
+async function formatStorageTemplate(template: string, storageTool: string[], propertiesFor: (logDir: string) => string): Promise<void> {
+  await mkdir(join(template, '..'), { recursive: true });
+  const scratch = await mkdtemp(`${template}-`);
+  try {
+    const formatted = join(scratch, 'log');
+    const configFile = join(scratch, 'format.properties');
+    await writeFile(configFile, propertiesFor(formatted));
+    await runToCompletion('java', [...storageTool, 'format', '--cluster-id', kafkaUuid(), '--config', configFile]);
+    await rm(template, { recursive: true, force: true });
+    await rename(formatted, template);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** A cluster id in Kafka's own format (Uuid.randomUuid().toString(): 16 bytes, base64url unpadded). */

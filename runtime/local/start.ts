@@ -1,0 +1,141 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLocalBackends } from './backends';
+import { invokeCatalogIngest } from './catalog-ingest';
+import { tailOfFile } from './child-process';
+import { findMissingPrerequisites } from './prerequisites';
+import { consoleProgress } from './progress';
+import { provisionSchemas } from './provision';
+import { startServices } from './services';
+import { startSmtpSink } from './smtp-sink';
+import { createRunDir } from './workspace';
+
+/*
+ * `npm start`: the whole shop on this machine. Backends from Maven Central, PyPI and npm, the schemas,
+ * an SMTP sink, the analytics job and the five services; Ctrl-C stops everything in reverse order.
+ */
+
+interface Row {
+  readonly name: string;
+  readonly address: string;
+  readonly pid: number | string;
+  readonly log: string;
+}
+
+const progress = consoleProgress();
+const stoppers: { name: string; stop: () => Promise<void> }[] = [];
+let shuttingDown: Promise<void> | undefined;
+
+function shutDown(exitCode: number): Promise<void> {
+  shuttingDown ??= (async () => {
+    for (const { name, stop } of stoppers.reverse()) {
+      progress(name, 'stopping');
+      await stop().catch((error: unknown) => progress(name, `failed to stop: ${String(error)}`));
+    }
+    process.exit(exitCode);
+  })();
+  return shuttingDown;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (shuttingDown) {
+      progress('launcher', `${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
+    progress('launcher', `${signal}: stopping (press Ctrl-C again to exit at once)`);
+    void shutDown(0);
+  });
+}
+
+async function main(): Promise<void> {
+  const missing = await findMissingPrerequisites();
+  if (missing.length > 0) {
+    process.stderr.write(`Cannot start the shop on this machine:\n${missing.map((problem) => `  - ${problem}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  const stateDir = await createRunDir('start');
+  const logsDir = join(stateDir, 'logs');
+  progress('launcher', `data and logs of this run: ${stateDir}`);
+
+  const backends = await startLocalBackends({
+    stateDir,
+    progress,
+    onObjectCreated: async (event) => {
+      const keys = event.Records.map((record) => record.s3.object.key).join(', ');
+      progress('catalog-ingest', `invoked for ${keys}`);
+      await invokeCatalogIngest(event);
+      progress('catalog-ingest', `done with ${keys}`);
+    },
+  });
+  stoppers.push({ name: 'backends', stop: backends.stop });
+  // The catalog-ingest handler runs in this process and reads its endpoints from the environment.
+  Object.assign(process.env, backends.env);
+
+  const provisioned = await provisionSchemas(backends.env);
+  progress('schemas', `migrations applied: [${provisioned.appliedMigrations.join(', ')}]; DynamoDB table ${provisioned.productsTable} ready`);
+
+  const mailLog = join(logsDir, 'smtp.log');
+  const smtp = await startSmtpSink({
+    onMail: (mail) => {
+      progress('smtp', `mail to ${mail.to.join(', ')}: ${mail.subject}`);
+      appendFileSync(mailLog, `--- ${mail.receivedAt} from ${mail.from} to ${mail.to.join(', ')}\n${mail.raw}\n`);
+    },
+  });
+  stoppers.push({ name: 'smtp', stop: smtp.stop });
+
+  const analyticsRow = await startAnalytics(backends.env.KAFKA_BROKERS, join(stateDir, 'analytics'));
+
+  const services = await startServices({
+    env: { ...backends.env, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, NOTIFY_FROM: 'shop@example.com' },
+    logsDir,
+    progress,
+  });
+  stoppers.push({ name: 'services', stop: services.stop });
+  for (const { name, child } of services.services) {
+    void child.exited.then((code) => {
+      if (shuttingDown) return;
+      progress(name, `exited unexpectedly (code ${code}); last lines of ${child.logFile}:\n${tailOfFile(child.logFile, 20)}`);
+    });
+  }
+
+  const rows: Row[] = [
+    ...services.services.map(({ name, url, child }) => ({ name, address: url, pid: child.pid, log: child.logFile })),
+    { name: 'mariadb', address: backends.env.MYSQL_URL, pid: backends.mariadb.pid ?? 'external', log: backends.mariadb.logFile ?? '-' },
+    { name: 'kafka', address: backends.env.KAFKA_BROKERS, pid: backends.kafka.pid(), log: backends.kafka.logFile },
+    { name: 'dynamodb-api', address: backends.env.DYNAMODB_ENDPOINT, pid: backends.dynamodb.pid, log: backends.dynamodb.logFile },
+    { name: 's3', address: `${backends.env.S3_ENDPOINT}/${backends.s3.bucket}`, pid: `${process.pid} (launcher)`, log: '-' },
+    { name: 'smtp', address: smtp.url, pid: `${process.pid} (launcher)`, log: mailLog },
+    ...(analyticsRow ? [analyticsRow] : []),
+  ];
+  process.stdout.write(`\n${formatTable(rows)}\n\nThe shop is up: ${services.gatewayUrl}  (API docs: ${services.gatewayUrl}/docs)\nPress Ctrl-C to stop.\n`);
+}
+
+/** Starts the local Flink job, which another module owns; the shop still runs without it. */
+async function startAnalytics(brokers: string, stateDir: string): Promise<Row | undefined> {
+  let analyticsModule: typeof import('./analytics-job');
+  try {
+    analyticsModule = await import('./analytics-job');
+  } catch (error) {
+    progress('analytics', `not started: runtime/local/analytics-job.ts could not be loaded (${error instanceof Error ? error.message : String(error)})`);
+    return undefined;
+  }
+  progress('analytics', 'starting the analytics job');
+  const job = await analyticsModule.startAnalyticsJob({ brokers, stateDir });
+  stoppers.push({ name: 'analytics', stop: () => job.stop() });
+  progress('analytics', 'running');
+  return { name: 'analytics', address: `Kafka ${brokers}`, pid: 'see state dir', log: stateDir };
+}
+
+function formatTable(rows: readonly Row[]): string {
+  const header: Row = { name: 'name', address: 'address', pid: 'pid', log: 'log' };
+  const all = [header, ...rows];
+  const width = (key: keyof Row) => Math.max(...all.map((row) => String(row[key]).length));
+  const widths = { name: width('name'), address: width('address'), pid: width('pid') };
+  return all.map((row) => `${row.name.padEnd(widths.name)}  ${row.address.padEnd(widths.address)}  ${String(row.pid).padEnd(widths.pid)}  ${row.log}`).join('\n');
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`\nThe shop failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  await shutDown(1);
+});
