@@ -85,10 +85,14 @@ public final class OrderAnalyticsJob {
     }
 
     public static void main(String[] args) throws Exception {
-        JobFlags flags = JobFlags.parse(args);
+        onKafkaIn(JobFlags.parse(args)).execute(NAME);
+    }
+
+    /** An environment configured from the flags (checkpoints, state backend, restore) holding the Kafka-wired job. */
+    public static StreamExecutionEnvironment onKafkaIn(JobFlags flags) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flags.flinkConfiguration());
         onKafka(flags).buildPipeline(env);
-        env.execute(NAME);
+        return env;
     }
 
     /** The production wiring: Kafka in and out, raw events to the lake path. */

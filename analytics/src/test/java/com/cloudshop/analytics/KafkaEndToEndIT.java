@@ -1,0 +1,183 @@
+package com.cloudshop.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.cloudshop.analytics.records.OrderEvent;
+import com.cloudshop.analytics.records.OrderEventJson;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.client.JobCancellationException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job as it runs locally, against a real Kafka broker: the shared samples in, exactly the
+ * expected windows out (read with read_committed, as the gateway reads them), then a cancel and a
+ * restart from the retained checkpoint that emits only the new window, never an old one again.
+ */
+class KafkaEndToEndIT {
+
+    private static final Duration RESULT_TIMEOUT = Duration.ofMinutes(2);
+    private static final String NOT_JSON = "definitely not an order";
+    /**
+     * Long enough for both partitions' consumers to deliver their first record after the job
+     * starts: a partition still silent after this is taken for empty and stops holding the
+     * watermark back (see OrderWatermarks), and the other partition could then close windows early.
+     */
+    private static final String IDLENESS = "10 s";
+
+    @Test
+    void publishesTheExpectedWindowsOnceAcrossARestartFromCheckpoint(@TempDir Path work) throws Exception {
+        try (LocalKafkaBroker kafka = LocalKafkaBroker.start(work.resolve("kafka"))) {
+            kafka.createTopics(Map.of("orders", 2, "analytics-results", 1, "orders.dlq", 1));
+            // Published before the job starts, so no partition is briefly idle while the first ones are read.
+            try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+                for (String sample : SharedContracts.sampleOrderEvents()) {
+                    publish(producer, SharedContracts.parse(sample).get("payload").get("orderId").asText(), sample);
+                }
+                publish(producer, "o-broken", NOT_JSON);
+            }
+
+            String checkpoints = work.resolve("checkpoints").toUri().toString();
+            List<String> flags = List.of("--brokers", kafka.bootstrapServers(), "--checkpoints", checkpoints,
+                    "--lake", work.resolve("lake").toUri().toString(), "--checkpoint-interval", "1 s", "--idleness", IDLENESS);
+
+            try (KafkaConsumer<byte[], byte[]> results = readCommitted(kafka, "analytics-results")) {
+                JobClient first = start(flags, "--group", "analytics-e2e-first");
+                List<ConsumerRecord<byte[], byte[]>> firstRun;
+                try {
+                    firstRun = pollUntil(results, 5);
+                } finally {
+                    stop(first);
+                }
+                assertThat(SharedContracts.inWindowOrder(values(firstRun)))
+                        .containsExactlyElementsOf(SharedContracts.expectedOneMinuteWindows());
+                assertThat(firstRun).allSatisfy(record -> assertThat(new String(record.key(), StandardCharsets.UTF_8))
+                        .isEqualTo(SharedContracts.parse(record.value()).get("windowStart").asText()));
+
+                assertThat(RetainedCheckpoints.latest(checkpoints)).isPresent();
+                // A new consumer group has no committed offsets: only the checkpoint can keep the
+                // restarted job from reading the samples again.
+                JobClient second = start(flags, "--group", "analytics-e2e-second", "--restore", JobFlags.LATEST_CHECKPOINT);
+                OrderEvent newOrder = Orders.placed(
+                        Instant.now().minus(3, ChronoUnit.MINUTES).toString(), "EUR", Orders.line("p-9", 2, 1250));
+                List<ConsumerRecord<byte[], byte[]>> secondRun;
+                try {
+                    try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+                        publish(producer, newOrder.payload.orderId,
+                                new String(OrderEventJson.encode(newOrder), StandardCharsets.UTF_8));
+                    }
+                    secondRun = pollUntil(results, 1);
+                    // Several checkpoints later, nothing else may have been committed.
+                    secondRun.addAll(pollFor(results, Duration.ofSeconds(5)));
+                } finally {
+                    stop(second);
+                }
+
+                assertThat(secondRun).hasSize(1);
+                JsonNode window = SharedContracts.parse(secondRun.get(0).value());
+                Instant windowStart = Instant.parse(newOrder.occurredAt).truncatedTo(ChronoUnit.MINUTES);
+                assertThat(window.get("windowStart").asText()).isEqualTo(windowStart.toString());
+                assertThat(window.get("windowEnd").asText()).isEqualTo(windowStart.plus(1, ChronoUnit.MINUTES).toString());
+                assertThat(window.get("orderCount").asLong()).isEqualTo(1);
+                assertThat(window.get("revenueCents").asLong()).isEqualTo(2500);
+                assertThat(window.get("averageOrderValueCents").asLong()).isEqualTo(2500);
+                assertThat(window.get("topProducts").toString()).isEqualTo("[{\"productId\":\"p-9\",\"quantity\":2}]");
+            }
+
+            try (KafkaConsumer<byte[], byte[]> deadLetters = readCommitted(kafka, "orders.dlq")) {
+                List<ConsumerRecord<byte[], byte[]>> letters = pollUntil(deadLetters, 1);
+                assertThat(new String(letters.get(0).value(), StandardCharsets.UTF_8)).isEqualTo(NOT_JSON);
+                assertThat(header(letters.get(0), "reason")).startsWith("malformed: not JSON");
+                assertThat(header(letters.get(0), "source-topic")).isEqualTo("orders");
+            }
+        }
+    }
+
+    private static JobClient start(List<String> flags, String... moreFlags) throws Exception {
+        String[] args = Stream.concat(flags.stream(), Stream.of(moreFlags)).toArray(String[]::new);
+        return OrderAnalyticsJob.onKafkaIn(JobFlags.parse(args)).executeAsync(OrderAnalyticsJob.NAME);
+    }
+
+    /** Cancels the job, as a crash would stop it: whatever was not checkpointed is not committed. */
+    private static void stop(JobClient job) throws Exception {
+        job.cancel().get(1, TimeUnit.MINUTES);
+        assertThatThrownBy(() -> job.getJobExecutionResult().get(1, TimeUnit.MINUTES))
+                .as("a cancelled job ends without a result")
+                .hasRootCauseInstanceOf(JobCancellationException.class);
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(LocalKafkaBroker kafka) {
+        Properties config = new Properties();
+        config.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        config.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void publish(KafkaProducer<byte[], byte[]> producer, String key, String value) throws Exception {
+        producer.send(new ProducerRecord<>("orders", key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)))
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    private static KafkaConsumer<byte[], byte[]> readCommitted(LocalKafkaBroker kafka, String topic) {
+        Properties config = new Properties();
+        config.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        config.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(partition -> new TopicPartition(topic, partition.partition()))
+                .toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> pollUntil(KafkaConsumer<byte[], byte[]> consumer, int count) {
+        List<ConsumerRecord<byte[], byte[]>> received = new ArrayList<>();
+        Instant deadline = Instant.now().plus(RESULT_TIMEOUT);
+        while (received.size() < count && Instant.now().isBefore(deadline)) {
+            consumer.poll(Duration.ofMillis(500)).forEach(received::add);
+        }
+        assertThat(received).as("records received within " + RESULT_TIMEOUT).hasSizeGreaterThanOrEqualTo(count);
+        return received;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> pollFor(KafkaConsumer<byte[], byte[]> consumer, Duration period) {
+        List<ConsumerRecord<byte[], byte[]>> received = new ArrayList<>();
+        Instant deadline = Instant.now().plus(period);
+        while (Instant.now().isBefore(deadline)) {
+            consumer.poll(Duration.ofMillis(500)).forEach(received::add);
+        }
+        return received;
+    }
+
+    private static List<JsonNode> values(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(record -> SharedContracts.parse(record.value())).toList();
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}
