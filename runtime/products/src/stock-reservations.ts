@@ -1,0 +1,192 @@
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Reservation, ReservationRequest } from '../../shared/api/products';
+import { ConflictError, DependencyUnavailableError, DomainError, NotFoundError } from '../../shared/errors';
+import { isProductId } from './product-ids';
+import { PRODUCT_ENTITY, type ProductItem } from './product-store';
+import { backOff, getItems, inTable, transactWrite } from './table-access';
+
+/*
+ * Stock reservations. A reservation is one item `{ id: "reservation#<id>", status, items, currency }`
+ * written in the same TransactWriteItems as the conditional stock decrements of its products, so
+ * stock is taken for all lines or none and never goes below zero; its `attribute_not_exists(id)`
+ * condition makes a retry with the same id reserve nothing more. Release flips `status` from
+ * `active` to `released` in the same transaction that puts the stock back, so it happens once.
+ */
+
+const RESERVATION_ENTITY = 'reservation';
+const reservationKey = (id: string) => `reservation#${id}`;
+const RESERVATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+interface ReservationItem {
+  id: string;
+  entity: typeof RESERVATION_ENTITY;
+  reservationId: string;
+  status: 'active' | 'released';
+  items: Reservation['items'];
+  currency: string;
+  createdAt: string;
+  releasedAt?: string;
+}
+
+/** Attempts of a transaction that lost a race before answering 503; enough for dozens of buyers of one product. */
+const MAX_ATTEMPTS = 12;
+
+export interface Shortfall {
+  readonly productId: string;
+  readonly requested: number;
+  readonly available: number;
+}
+
+export class InsufficientStockError extends ConflictError {
+  constructor(readonly shortfalls: readonly Shortfall[]) {
+    super(
+      'INSUFFICIENT_STOCK',
+      `not enough stock for ${shortfalls.map((s) => `product ${s.productId} (requested ${s.requested}, available ${s.available})`).join(', ')}`,
+      { products: shortfalls },
+    );
+  }
+}
+
+/** Lines naming the same product become one line with the summed quantity, in order of first appearance. */
+export function mergeLines(items: ReservationRequest['items']): Map<string, number> {
+  const quantities = new Map<string, number>();
+  for (const { productId, quantity } of items) quantities.set(productId, (quantities.get(productId) ?? 0) + quantity);
+  return quantities;
+}
+
+const toReservation = (item: ReservationItem): Reservation => ({ reservationId: item.reservationId, items: item.items, currency: item.currency });
+
+export interface StockReservationsDeps {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** @default - the system clock */
+  readonly now?: () => Date;
+}
+
+export function createStockReservations({ dynamo, tableName, now = () => new Date() }: StockReservationsDeps) {
+  const TableName = tableName;
+
+  async function readReservation(id: string): Promise<ReservationItem | undefined> {
+    if (!RESERVATION_ID.test(id)) return undefined;
+    const { Item } = await inTable(() => dynamo.send(new GetCommand({ TableName, Key: { id: reservationKey(id) }, ConsistentRead: true })));
+    return Item?.entity === RESERVATION_ENTITY ? (Item as ReservationItem) : undefined;
+  }
+
+  /** A retry of a reservation answers what was reserved, provided it asks for the same thing. */
+  function replay(existing: ReservationItem, quantities: Map<string, number>): Reservation {
+    const same =
+      existing.items.length === quantities.size && existing.items.every((line) => quantities.get(line.productId) === line.quantity);
+    if (!same) {
+      throw new ConflictError(
+        'RESERVATION_ID_REUSED',
+        `reservation ${existing.reservationId} already exists with other items; use a new reservationId for a different reservation`,
+        { reservationId: existing.reservationId },
+      );
+    }
+    if (existing.status === 'released') {
+      throw new ConflictError('RESERVATION_RELEASED', `reservation ${existing.reservationId} was released; reserve again under a new reservationId`, {
+        reservationId: existing.reservationId,
+      });
+    }
+    return toReservation(existing);
+  }
+
+  return {
+    async reserve(request: ReservationRequest): Promise<Reservation> {
+      const quantities = mergeLines(request.items);
+      const productIds = [...quantities.keys()];
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const existing = await readReservation(request.reservationId);
+        if (existing) return replay(existing, quantities);
+
+        const products = await getItems<ProductItem>(dynamo, tableName, productIds.filter(isProductId));
+        const missing = productIds.find((id) => products.get(id)?.entity !== PRODUCT_ENTITY);
+        if (missing !== undefined) throw new NotFoundError('product', missing);
+        const lines = productIds.map((productId) => ({ product: products.get(productId)!, quantity: quantities.get(productId)! }));
+        const currencies = [...new Set(lines.map((line) => line.product.currency))];
+        if (currencies.length > 1) {
+          throw new DomainError(400, 'MIXED_CURRENCIES', `the products are priced in different currencies (${currencies.join(', ')}); reserve each currency separately`, {
+            currencies,
+          });
+        }
+        const shortfalls = lines
+          .filter((line) => line.product.stock < line.quantity)
+          .map((line) => ({ productId: line.product.id, requested: line.quantity, available: line.product.stock }));
+        if (shortfalls.length > 0) throw new InsufficientStockError(shortfalls);
+
+        const reservation: ReservationItem = {
+          id: reservationKey(request.reservationId),
+          entity: RESERVATION_ENTITY,
+          reservationId: request.reservationId,
+          status: 'active',
+          items: lines.map(({ product, quantity }) => ({ productId: product.id, quantity, unitPriceCents: product.priceCents })),
+          currency: currencies[0]!,
+          createdAt: now().toISOString(),
+        };
+        const outcome = await transactWrite(dynamo, {
+          TransactItems: [
+            { Put: { TableName, Item: reservation, ConditionExpression: 'attribute_not_exists(id)' } },
+            ...lines.map(({ product, quantity }) => ({
+              Update: {
+                TableName,
+                Key: { id: product.id },
+                UpdateExpression: 'SET #stock = #stock - :quantity',
+                // Price and currency as read: the reservation records the price the stock was taken at.
+                ConditionExpression: '#entity = :product AND #stock >= :quantity AND #price = :price AND #currency = :currency',
+                ExpressionAttributeNames: { '#entity': 'entity', '#stock': 'stock', '#price': 'priceCents', '#currency': 'currency' },
+                ExpressionAttributeValues: { ':product': PRODUCT_ENTITY, ':quantity': quantity, ':price': product.priceCents, ':currency': product.currency },
+              },
+            })),
+          ],
+        });
+        if (outcome.committed) return toReservation(reservation);
+        // Someone changed a product or created this reservation since we read: read again and decide afresh
+        // (that read answers 404, 409 or the existing reservation as appropriate).
+        await backOff(attempt);
+      }
+      throw new DependencyUnavailableError('products table (contended)');
+    },
+
+    /** Puts the reserved stock back once; releasing a released reservation changes nothing. */
+    async release(reservationId: string): Promise<void> {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const reservation = await readReservation(reservationId);
+        if (!reservation) throw new NotFoundError('reservation', reservationId);
+        if (reservation.status === 'released') return;
+        // Stock of a product deleted since has nowhere to go; an unconditional ADD would resurrect it as a bare item.
+        const products = await getItems<ProductItem>(dynamo, tableName, reservation.items.map((line) => line.productId));
+        const outcome = await transactWrite(dynamo, {
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: { id: reservation.id },
+                UpdateExpression: 'SET #status = :released, releasedAt = :at',
+                ConditionExpression: '#status = :active',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':released': 'released', ':active': 'active', ':at': now().toISOString() },
+              },
+            },
+            ...reservation.items
+              .filter((line) => products.get(line.productId)?.entity === PRODUCT_ENTITY)
+              .map((line) => ({
+                Update: {
+                  TableName,
+                  Key: { id: line.productId },
+                  UpdateExpression: 'SET #stock = #stock + :quantity',
+                  ConditionExpression: '#entity = :product',
+                  ExpressionAttributeNames: { '#entity': 'entity', '#stock': 'stock' },
+                  ExpressionAttributeValues: { ':product': PRODUCT_ENTITY, ':quantity': line.quantity },
+                },
+              })),
+          ],
+        });
+        if (outcome.committed) return;
+        await backOff(attempt);
+      }
+      throw new DependencyUnavailableError('products table (contended)');
+    },
+  };
+}
+
+export type StockReservations = ReturnType<typeof createStockReservations>;
