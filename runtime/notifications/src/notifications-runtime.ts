@@ -69,7 +69,8 @@ export function createNotificationsRuntime(config: Config): ServiceApp {
     },
     logger: logOptions,
   });
-  confirmations.registerMetrics(app.metrics);
+  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
+  void app.register(async (instance) => confirmations.registerMetrics(instance.metrics));
   // Not awaited: the consumer keeps trying to join while Kafka is away, and readiness reports it.
   app.addHook('onReady', async () => {
     void consumer.start();

@@ -104,6 +104,19 @@ export function createOrderService(deps: OrderServiceDeps) {
     }
   }
 
+  /**
+   * Any failure of the order transaction is a 503: it rolled back, the stock was released, and a
+   * retry (with the same Idempotency-Key) is safe. Only a lost idempotency race is told apart.
+   */
+  async function storeOrder(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (error instanceof DuplicateKeyError && error.key === 'PRIMARY') throw error;
+      throw new DependencyUnavailableError('orders database', error);
+    }
+  }
+
   return {
     /** Resolves with the order and whether it was created now (false: an idempotent replay). */
     async placeOrder(body: PlaceOrderBody, context: PlaceOrderContext = {}): Promise<{ order: Order; created: boolean }> {
@@ -153,7 +166,7 @@ export function createOrderService(deps: OrderServiceDeps) {
           const problems = [...isOrderPlaced.Errors(event)].map((e) => `${e.path} ${e.message}`).join('; ');
           throw new Error(`order ${orderId} would emit an OrderPlaced event that breaks the contract: ${problems}`);
         }
-        await withDatabase(() =>
+        await storeOrder(() =>
           deps.store.insertPlacedOrder({
             order,
             reservationId: orderId,
@@ -166,9 +179,10 @@ export function createOrderService(deps: OrderServiceDeps) {
         deps.onOrderPlaced?.();
         return { order, created: true };
       } catch (error) {
-        await releaseQuietly(orderId, requestId, error instanceof DuplicateKeyError ? 'lost an idempotency race' : 'order not stored');
+        const lostRace = error instanceof DuplicateKeyError && idempotencyKey !== undefined;
+        await releaseQuietly(orderId, requestId, lostRace ? 'lost an idempotency race' : 'order not stored');
         // Another request with the same key committed first: answer as that request did.
-        if (error instanceof DuplicateKeyError && error.key === 'PRIMARY' && idempotencyKey) {
+        if (lostRace) {
           const winner = await withDatabase(() => replay(idempotencyKey, requestHash));
           if (winner) return { order: winner, created: false };
         }

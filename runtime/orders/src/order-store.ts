@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Order } from '../../shared/api/orders';
 import type { OrderEvent } from '../../shared/events/orders-topic';
 import { decodeCursor, encodeCursor } from '../../shared/http/pagination';
-import { fromSqlTimestamp, toSqlTimestamp, type SqlClient, type SqlExecutor, type SqlParams } from '../../shared/sql';
+import { fromSqlTimestamp, namedList, toSqlTimestamp, type SqlClient, type SqlExecutor, type SqlParams } from '../../shared/sql';
 
 export interface IdempotencyRecord {
   readonly key: string;
@@ -41,16 +41,10 @@ interface ItemRow {
 
 const ListCursor = Type.Object({ createdAt: Type.String(), id: Type.String() }, { additionalProperties: false });
 
-/** Named placeholders for an IN list, since neither driver binds arrays: `:p0, :p1` and their values. */
-function inList(prefix: string, values: readonly (string | number)[]): { sql: string; params: Record<string, string | number> } {
-  const params = Object.fromEntries(values.map((value, i) => [`${prefix}${i}`, value]));
-  return { sql: Object.keys(params).map((name) => `:${name}`).join(', '), params };
-}
-
 async function itemsOf(db: SqlExecutor, orderIds: readonly string[]): Promise<Map<string, Order['items']>> {
   const byOrder = new Map<string, Order['items']>(orderIds.map((id) => [id, []]));
   if (orderIds.length === 0) return byOrder;
-  const ids = inList('order', orderIds);
+  const ids = namedList('order', orderIds);
   const rows = await db.query<ItemRow>(
     `SELECT order_id, product_id, quantity, unit_price_cents FROM order_items WHERE order_id IN (${ids.sql}) ORDER BY order_id, line_no`,
     ids.params,

@@ -41,7 +41,8 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
   });
 
   const app = buildApp({ orderService, readiness: { database: () => sql.ping() }, logger: logOptions });
-  relay.registerMetrics(app.metrics);
+  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
+  void app.register(async (instance) => relay.registerMetrics(instance.metrics));
   app.addHook('onReady', async () => relay.start());
   app.addHook('onClose', async () => {
     await relay.stop();

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EventPublisher, OutgoingEvent } from '../../shared/kafka/event-publisher';
-import { fromSqlTimestamp, toSqlTimestamp, type SqlClient } from '../../shared/sql';
+import { fromSqlTimestamp, namedList, toSqlTimestamp, type SqlClient } from '../../shared/sql';
 
 export interface OutboxRelayOptions {
   readonly sql: SqlClient;
@@ -58,10 +58,16 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   /** Claims, publishes and marks one batch; resolves with how many events it published. */
   async function publishBatch(): Promise<number> {
     return sql.transaction(async (tx) => {
+      // Candidates first, without locks; then lock exactly those rows by primary key. Locking the
+      // `published_at IS NULL` range itself would also lock the gap new outbox rows go into, and
+      // block every order commit for as long as a publish takes (seconds while Kafka is down).
+      const candidates = await tx.query<{ id: number }>('SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :limit', { limit: batchSize });
+      if (candidates.length === 0) return 0;
+      const candidateIds = namedList('id', candidates.map((row) => Number(row.id)));
       const rows = await tx.query<OutboxRow>(
         `SELECT id, event_id, topic, message_key, payload FROM outbox
-         WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED`,
-        { limit: batchSize },
+         WHERE id IN (${candidateIds.sql}) AND published_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED`,
+        candidateIds.params,
       );
       if (rows.length === 0) return 0;
       const events: OutgoingEvent[] = rows.map((row) => ({
@@ -71,11 +77,8 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
         headers: { 'event-id': row.event_id, 'event-type': eventTypeOf(row.payload), 'content-type': 'application/json' },
       }));
       await publisher.publish(events);
-      const ids = Object.fromEntries(rows.map((row, i) => [`id${i}`, Number(row.id)]));
-      await tx.execute(`UPDATE outbox SET published_at = :publishedAt WHERE id IN (${Object.keys(ids).map((name) => `:${name}`).join(', ')})`, {
-        ...ids,
-        publishedAt: toSqlTimestamp(new Date()),
-      });
+      const claimed = namedList('id', rows.map((row) => Number(row.id)));
+      await tx.execute(`UPDATE outbox SET published_at = :publishedAt WHERE id IN (${claimed.sql})`, { ...claimed.params, publishedAt: toSqlTimestamp(new Date()) });
       counters.published.inc(rows.length);
       return rows.length;
     });

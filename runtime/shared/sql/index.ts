@@ -5,3 +5,4 @@ export * from './run-migrations';
 export * from './timestamps';
 export { migrations, type Migration } from './migrations';
 export * from './sql-config';
+export * from './named-list';
