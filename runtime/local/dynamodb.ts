@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runToCompletion, startChild, type RunningChild, waitUntil } from './child-process';
 import { freePort } from './network';
 import { silentProgress, type Progress } from './progress';
-import { backendDescriptorsDir, localCacheDir } from './workspace';
+import { backendDescriptorsDir, localCacheDir, publishDirectory } from './workspace';
 
 export interface DynamoDbApiOptions {
   readonly logFile: string;
@@ -23,10 +23,6 @@ export interface DynamoDbApiHandle {
 }
 
 const requirementsFile = join(backendDescriptorsDir, 'moto-requirements.txt');
-const venvDir = join(localCacheDir, 'moto-venv');
-const venvPython = join(venvDir, 'bin/python');
-/** Records which requirements the venv was built from, so a changed pin rebuilds it. */
-const installedMarker = join(venvDir, 'installed-requirements.sha256');
 
 /**
  * An in-memory implementation of the DynamoDB API (moto's server mode, Apache-2.0), installed from
@@ -35,13 +31,13 @@ const installedMarker = join(venvDir, 'installed-requirements.sha256');
  */
 export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<DynamoDbApiHandle> {
   const progress = options.progress ?? silentProgress;
-  await installMoto(progress);
+  const python = await installMoto(progress);
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   progress('dynamodb-api', `starting moto on ${endpoint}`);
   const child = await startChild({
     name: 'dynamodb-api',
-    command: venvPython,
+    command: python,
     args: ['-m', 'moto.server', '--host', '127.0.0.1', '--port', String(port)],
     logFile: options.logFile,
   });
@@ -55,14 +51,26 @@ export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<Dyn
   return { endpoint, pid: child.pid, logFile: child.logFile, stop: () => child.stop() };
 }
 
-async function installMoto(progress: Progress): Promise<void> {
-  const wanted = createHash('sha256').update(await readFile(requirementsFile)).digest('hex');
-  if (existsSync(installedMarker) && (await readFile(installedMarker, 'utf8')).trim() === wanted) return;
-  progress('dynamodb-api', 'installing moto from PyPI into .local/moto-venv (first start only)');
-  await rm(venvDir, { recursive: true, force: true });
-  await runToCompletion('python3', ['-m', 'venv', venvDir]);
-  await runToCompletion(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--requirement', requirementsFile]);
-  await writeFile(installedMarker, `${wanted}\n`);
+/**
+ * A venv with moto in .local/, named after the requirements it was built from, so a changed pin
+ * builds a new one and concurrent first starts never build into the same directory. Returns its python.
+ */
+async function installMoto(progress: Progress): Promise<string> {
+  const requirementsHash = createHash('sha256').update(await readFile(requirementsFile)).digest('hex').slice(0, 16);
+  const venvDir = join(localCacheDir, `moto-venv-${requirementsHash}`);
+  const python = join(venvDir, 'bin/python');
+  if (existsSync(python)) return python;
+  progress('dynamodb-api', 'installing moto from PyPI into .local/ (first start only)');
+  const building = `${venvDir}.building-${process.pid}`;
+  try {
+    // A venv's python finds its packages relative to itself, so the venv still works once renamed.
+    await runToCompletion('python3', ['-m', 'venv', building]);
+    await runToCompletion(join(building, 'bin/python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--requirement', requirementsFile]);
+    await publishDirectory(building, venvDir);
+  } finally {
+    await rm(building, { recursive: true, force: true });
+  }
+  return python;
 }
 
 async function waitForDynamoDbApi(endpoint: string, child: RunningChild): Promise<void> {

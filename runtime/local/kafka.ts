@@ -7,7 +7,7 @@ import { runToCompletion, startChild, waitUntil, type RunningChild } from './chi
 import { resolveMavenJars } from './maven';
 import { freePort } from './network';
 import { silentProgress, type Progress } from './progress';
-import { localCacheDir } from './workspace';
+import { localCacheDir, publishDirectory } from './workspace';
 
 export interface TopicDeclaration {
   readonly topic: string;
@@ -188,8 +188,7 @@ async function formatStorageTemplate(template: string, storageTool: string[], pr
     const configFile = join(scratch, 'format.properties');
     await writeFile(configFile, propertiesFor(formatted));
     await runToCompletion('java', [...storageTool, 'format', '--cluster-id', kafkaUuid(), '--config', configFile]);
-    await rm(template, { recursive: true, force: true });
-    await rename(formatted, template);
+    await publishDirectory(formatted, template);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

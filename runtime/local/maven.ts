@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runToCompletion } from './child-process';
 import { backendDescriptorsDir, localCacheDir } from './workspace';
@@ -24,7 +24,8 @@ export async function resolveMavenJars(pomFileName: string): Promise<string[]> {
     if (cached.pomSha256 === pomSha256 && cached.jars.every((jar) => existsSync(jar))) return cached.jars;
   }
   await mkdir(join(localCacheDir, 'maven'), { recursive: true });
-  const outputFile = `${cacheFile}.txt`;
+  // Several test runs may resolve at once; each writes its own files and renames the result into place.
+  const outputFile = `${cacheFile}.${process.pid}.txt`;
   await runToCompletion('mvn', [
     '--batch-mode',
     '--quiet',
@@ -37,6 +38,7 @@ export async function resolveMavenJars(pomFileName: string): Promise<string[]> {
   const jars = (await readFile(outputFile, 'utf8')).trim().split(':').filter(Boolean);
   await rm(outputFile);
   if (jars.length === 0) throw new Error(`Maven resolved no jars for ${pom}`);
-  await writeFile(cacheFile, JSON.stringify({ pomSha256, jars } satisfies CachedClasspath, null, 2));
+  await writeFile(`${cacheFile}.${process.pid}`, JSON.stringify({ pomSha256, jars } satisfies CachedClasspath, null, 2));
+  await rename(`${cacheFile}.${process.pid}`, cacheFile);
   return jars;
 }

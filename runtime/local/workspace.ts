@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -11,8 +11,9 @@ export const localCacheDir = join(repoRoot, '.local');
 export const backendDescriptorsDir = join(repoRoot, 'runtime/local/backends');
 
 /**
- * A new directory for one run's data and logs, `.local/runs/<label>-<timestamp>`. Older runs with
- * the same label are removed except the most recent `keep`, so logs of the last runs stay readable
+ * A new directory for one run's data and logs, `.local/runs/<label>-<timestamp>-<pid>`. Earlier runs
+ * with the same label are removed, except the most recent `keep` and any whose process still runs
+ * (several test runs or launchers may share one checkout), so the logs of the last runs stay readable
  * without the cache growing for ever.
  */
 export async function createRunDir(label: string, keep = 3): Promise<string> {
@@ -20,10 +21,35 @@ export async function createRunDir(label: string, keep = 3): Promise<string> {
   await mkdir(runsDir, { recursive: true });
   const previous = (await readdir(runsDir)).filter((name) => name.startsWith(`${label}-`)).sort();
   for (const name of previous.slice(0, Math.max(0, previous.length - keep + 1))) {
-    await rm(join(runsDir, name), { recursive: true, force: true });
+    if (!isRunning(Number(/-(\d+)$/.exec(name)?.[1]))) await rm(join(runsDir, name), { recursive: true, force: true });
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const runDir = join(runsDir, `${label}-${stamp}`);
+  const runDir = join(runsDir, `${label}-${stamp}-${process.pid}`);
   await mkdir(runDir, { recursive: true });
   return runDir;
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Moves a directory prepared under a temporary name to its final place in one step, so that nobody
+ * ever sees it half-made. When another process got there first, its copy is kept and ours dropped.
+ */
+export async function publishDirectory(prepared: string, destination: string): Promise<void> {
+  try {
+    await rename(prepared, destination);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    await rm(prepared, { recursive: true, force: true });
+  }
 }
