@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotificationsConfig } from '../../runtime/notifications/src/config';
+import { createNotificationsRuntime } from '../../runtime/notifications/src/notifications-runtime';
+import { startSmtpSink, type SmtpSinkHandle } from '../../runtime/local/smtp-sink';
+import type { Notification } from '../../runtime/shared/api/notifications';
+import { loadConfig } from '../../runtime/shared/config';
+import type { OrderPlaced } from '../../runtime/shared/events';
+import type { ServiceApp } from '../../runtime/shared/server';
+import { localBackends } from './backends';
+import { eventually, header, listen, readTopic, startStubService, testKafka, type StubService, type TopicReader } from './orders-support';
+
+const { env } = localBackends();
+const GRACE = randomUUID(); // the one user the users service knows here
+
+let users: StubService;
+let smtp: SmtpSinkHandle;
+let smtpPort: number;
+let app: ServiceApp;
+let notificationsUrl: string;
+let producer: Producer;
+let deadLetters: TopicReader;
+
+beforeAll(async () => {
+  users = await startStubService((request) => {
+    const id = request.url!.split('/').pop();
+    return id === GRACE ? [200, { id, email: 'grace@example.com', name: 'Grace', createdAt: 'x', updatedAt: 'x' }] : [404, { error: { code: 'USER_NOT_FOUND', message: 'no' } }];
+  });
+  smtp = await startSmtpSink();
+  smtpPort = Number(new URL(smtp.url).port);
+  const config = loadConfig(NotificationsConfig, { ...env, USERS_URL: users.url, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, LOG_LEVEL: 'error' });
+  app = createNotificationsRuntime(config);
+  notificationsUrl = await listen(app);
+  producer = testKafka().producer();
+  await producer.connect();
+  deadLetters = await readTopic('orders.dlq');
+  await eventually(async () => ((await fetch(`${notificationsUrl}/readyz`)).status === 200 ? true : undefined), 'notifications ready (consumer joined)');
+});
+
+afterAll(async () => {
+  await app?.close();
+  await producer?.disconnect();
+  await deadLetters?.stop();
+  await smtp?.stop();
+  await users?.close();
+});
+
+const orderPlaced = (userId = GRACE): OrderPlaced => {
+  const orderId = randomUUID();
+  return {
+    eventId: randomUUID(),
+    type: 'OrderPlaced',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    payload: { orderId, userId, items: [{ productId: 'sku-tea', quantity: 3, unitPriceCents: 450 }], totalCents: 1350, currency: 'EUR' },
+  };
+};
+const publish = (key: string, value: string) => producer.send({ topic: 'orders', messages: [{ key, value }] });
+const notificationsOf = async (orderId: string) =>
+  ((await (await fetch(`${notificationsUrl}/notifications?orderId=${orderId}`)).json()) as { items: Notification[] }).items;
+const mailsFor = (orderId: string) => smtp.received.filter((mail) => mail.subject.includes(orderId));
+const metric = async (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(await (await fetch(`${notificationsUrl}/metrics`)).text())?.[1] ?? 0);
+
+describe('notifications against Kafka, MariaDB and an SMTP server', () => {
+  it('mails an order confirmation for OrderPlaced and records it', async () => {
+    const event = orderPlaced();
+    await publish(event.payload.orderId, JSON.stringify(event));
+    const [mail] = await eventually(async () => (mailsFor(event.payload.orderId).length > 0 ? mailsFor(event.payload.orderId) : undefined), 'the confirmation mail');
+    expect(mail!.to).toEqual(['grace@example.com']);
+    expect(mail!.from).toBe('shop@example.com');
+    expect(mail!.raw).toMatch(/Total: \S*13\.50/); // the € sign is quoted-printable
+    const [recorded] = await eventually(async () => ((await notificationsOf(event.payload.orderId))[0]?.status === 'sent' ? notificationsOf(event.payload.orderId) : undefined), 'the notification recorded as sent');
+    expect(recorded).toMatchObject({ eventId: event.eventId, orderId: event.payload.orderId, channel: 'smtp', recipient: 'grace@example.com', status: 'sent' });
+  });
+
+  it('sends no second notification for a redelivered event', async () => {
+    const event = orderPlaced();
+    const duplicatesBefore = await metric('notifications_duplicate_events_total');
+    await publish(event.payload.orderId, JSON.stringify(event));
+    await eventually(async () => (mailsFor(event.payload.orderId).length > 0 ? true : undefined), 'the first mail');
+    await publish(event.payload.orderId, JSON.stringify(event));
+    await eventually(async () => ((await metric('notifications_duplicate_events_total')) > duplicatesBefore ? true : undefined), 'the redelivery to be seen');
+    expect(mailsFor(event.payload.orderId)).toHaveLength(1);
+    expect(await notificationsOf(event.payload.orderId)).toHaveLength(1);
+  });
+
+  it('routes invalid and unprocessable messages to orders.dlq with the reason, and goes on with the partition', async () => {
+    const key = randomUUID();
+    const { eventId: _dropped, ...missingEventId } = orderPlaced();
+    const unknownUser = orderPlaced(randomUUID());
+    await publish(key, '{"type": "OrderPlaced", ');
+    await publish(key, JSON.stringify(missingEventId));
+    await publish(key, JSON.stringify({ ...orderPlaced(), payload: { ...orderPlaced().payload, totalCents: -5 } }));
+    await publish(key, JSON.stringify(unknownUser));
+    const valid = orderPlaced();
+    await publish(key, JSON.stringify({ ...valid, payload: { ...valid.payload, orderId: key } }));
+
+    const dead = await deadLetters.waitForKey(key, 4);
+    const reasons = dead.map((message) => header(message, 'dlq-reason')!);
+    expect(reasons[0]).toMatch(/^value is not JSON/);
+    expect(reasons[1]).toMatch(/eventId/);
+    expect(reasons[2]).toMatch(/totalCents/);
+    expect(reasons[3]).toContain(`user ${unknownUser.payload.userId} of order ${unknownUser.payload.orderId} does not exist`);
+    for (const message of dead) {
+      expect(header(message, 'dlq-source-topic')).toBe('orders');
+      expect(header(message, 'dlq-consumer-group')).toBe('notifications');
+      expect(header(message, 'dlq-source-offset')).toMatch(/^\d+$/);
+    }
+    expect(dead[0]!.value!.toString()).toBe('{"type": "OrderPlaced", ');
+    // The valid event behind them on the same partition is still confirmed.
+    await eventually(async () => (mailsFor(key).length === 1 ? true : undefined), 'the valid event after the invalid ones');
+  });
+
+  it('retries a confirmation whose send failed and sends it once the mail server is back', async () => {
+    await smtp.stop();
+    const event = orderPlaced();
+    try {
+      await publish(event.payload.orderId, JSON.stringify(event));
+      // Give the consumer time to try and fail at least once.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(await notificationsOf(event.payload.orderId)).toEqual([]);
+    } finally {
+      smtp = await startSmtpSink({ port: smtpPort });
+    }
+    await eventually(async () => (mailsFor(event.payload.orderId).length > 0 ? true : undefined), 'the mail after the SMTP server returned');
+    await eventually(async () => ((await notificationsOf(event.payload.orderId))[0]?.status === 'sent' ? true : undefined), 'the notification recorded as sent');
+    expect(mailsFor(event.payload.orderId)).toHaveLength(1);
+  });
+});
