@@ -10,10 +10,11 @@ export interface NotificationsAppDeps {
   /** The database and the consumer's group membership. */
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   readonly logger?: ServiceAppOptions['logger'];
+  readonly logLevel?: string;
 }
 
 export function buildApp(deps: NotificationsAppDeps): ServiceApp {
-  const app = createServiceApp({ service: 'notifications', readiness: deps.readiness, bodyLimit: 1024, ...(deps.logger !== undefined ? { logger: deps.logger } : {}) });
+  const app = createServiceApp({ service: 'notifications', readiness: deps.readiness, bodyLimit: 1024, logger: deps.logger, logLevel: deps.logLevel });
 
   app.get(
     '/notifications',

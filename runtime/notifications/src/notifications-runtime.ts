@@ -38,8 +38,8 @@ function createChannel(config: Config, log: FastifyBaseLogger): NotificationChan
  * hand) before the clients close. server.ts listens on it; integration tests run it in-process.
  */
 export function createNotificationsRuntime(config: Config): ServiceApp {
-  const logOptions = { level: config.LOG_LEVEL, base: { service: 'notifications' } };
-  const log = pino(logOptions);
+  // Beside the app's request logger, the same JSON lines for work outside requests (Kafka, background loops).
+  const log = pino({ level: config.LOG_LEVEL, base: { service: 'notifications' } });
 
   const sql = createSqlClient(config);
   const usersHttp = createServiceClient({ name: 'users', baseUrl: config.USERS_URL });
@@ -67,7 +67,7 @@ export function createNotificationsRuntime(config: Config): ServiceApp {
         if (!consumer.isJoined()) throw new Error(`not a member of consumer group ${NOTIFICATIONS_GROUP}`);
       },
     },
-    logger: logOptions,
+    logLevel: config.LOG_LEVEL,
   });
   // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
   void app.register(async (instance) => confirmations.registerMetrics(instance.metrics));

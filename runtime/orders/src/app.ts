@@ -9,13 +9,14 @@ export interface OrdersAppDeps {
   /** The database only: Kafka being down must not take orders out of service (that is what the outbox is for). */
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   readonly logger?: ServiceAppOptions['logger'];
+  readonly logLevel?: string;
 }
 
 /** An order of 100 lines is about 8 KiB of JSON; anything far larger is not an order. */
 const BODY_LIMIT = 32 * 1024;
 
 export function buildApp(deps: OrdersAppDeps): ServiceApp {
-  const app = createServiceApp({ service: 'orders', readiness: deps.readiness, bodyLimit: BODY_LIMIT, ...(deps.logger !== undefined ? { logger: deps.logger } : {}) });
+  const app = createServiceApp({ service: 'orders', readiness: deps.readiness, bodyLimit: BODY_LIMIT, logger: deps.logger, logLevel: deps.logLevel });
 
   app.post(
     '/orders',

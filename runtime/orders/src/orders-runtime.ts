@@ -23,9 +23,8 @@ export interface OrdersRuntimeOptions {
  * server.ts listens on it; integration tests run the same wiring in-process.
  */
 export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options: OrdersRuntimeOptions = {}): ServiceApp {
-  const logOptions = { level: config.LOG_LEVEL, base: { service: 'orders' } };
-  // The app's request logger and this one (outbox relay, Kafka) write the same JSON lines to stdout.
-  const log = pino(logOptions);
+  // Beside the app's request logger, the same JSON lines for work outside requests (Kafka, background loops).
+  const log = pino({ level: config.LOG_LEVEL, base: { service: 'orders' } });
 
   const sql = createSqlClient(config);
   const usersHttp = createServiceClient({ name: 'users', baseUrl: config.USERS_URL });
@@ -40,7 +39,7 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
     log,
   });
 
-  const app = buildApp({ orderService, readiness: { database: () => sql.ping() }, logger: logOptions });
+  const app = buildApp({ orderService, readiness: { database: () => sql.ping() }, logLevel: config.LOG_LEVEL });
   // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
   void app.register(async (instance) => relay.registerMetrics(instance.metrics));
   app.addHook('onReady', async () => relay.start());
