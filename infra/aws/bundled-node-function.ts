@@ -89,6 +89,8 @@ export class BundledNodeFunction extends Construct {
         externalModules: [],
         minify: true,
         sourceMap: false,
+        // CDK runs the local esbuild through `npx --no-install`, whose npm update check is the only network call of a synth.
+        environment: { npm_config_update_notifier: 'false' },
       },
       role,
       logGroup,

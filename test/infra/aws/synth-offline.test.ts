@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+// One network guard for both halves' offline tests: the GCP test's preload refuses and logs every TCP connect and DNS lookup.
+const denyNetwork = fileURLToPath(new URL('../gcp/fixtures/deny-network.mjs', import.meta.url));
+const cdkCli = join(repositoryRoot, 'node_modules/aws-cdk/bin/cdk');
+
+/** The real services' and Lambdas' entry points; the real app cannot synthesize until all of them exist. */
+const REAL_ENTRY_POINTS = [
+  ...['gateway', 'users', 'products', 'orders', 'notifications'].map((service) => `runtime/${service}/src/server.ts`),
+  'runtime/catalog-ingest/src/handler.ts',
+  'runtime/migrate/src/handler.ts',
+];
+const missingEntryPoints = REAL_ENTRY_POINTS.filter((entry) => !existsSync(join(repositoryRoot, entry)));
+
+/**
+ * PATH holds only node (in a folder of its own) and the system tools, so no docker; no AWS credentials, config or
+ * instance metadata; every network attempt is refused and logged.
+ */
+function offlineEnvironment() {
+  const workDir = mkdtempSync(join(tmpdir(), 'cdk-offline-'));
+  const bin = join(workDir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const deniedLog = join(workDir, 'denied-network.log');
+  const env = {
+    PATH: `${bin}:/usr/bin:/bin`,
+    HOME: workDir,
+    AWS_CONFIG_FILE: join(workDir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+    DENIED_NETWORK_LOG: deniedLog,
+    NODE_OPTIONS: `--import ${denyNetwork}`,
+  };
+  const deniedAttempts = () => (existsSync(deniedLog) ? readFileSync(deniedLog, 'utf8') : '');
+  return { workDir, env, deniedAttempts };
+}
+
+function synthOffline(app: string, ...options: string[]) {
+  const { workDir, env, deniedAttempts } = offlineEnvironment();
+  const output = join(workDir, 'cdk.out');
+  const result = spawnSync('node', [cdkCli, 'synth', '--app', app, '--output', output, '--quiet', '--no-notices', ...options], {
+    cwd: repositoryRoot,
+    env,
+    encoding: 'utf8',
+    timeout: 400_000,
+  });
+  return { result, output, deniedAttempts };
+}
+
+function expectStacks(output: string, stacks: string[]) {
+  for (const stack of stacks) {
+    const template = JSON.parse(readFileSync(join(output, `${stack}.template.json`), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const types = new Set(Object.values(template.Resources).map((resource) => resource.Type));
+    expect([...types]).toEqual(expect.arrayContaining(['AWS::EKS::Cluster', 'AWS::RDS::DBCluster', 'AWS::MSK::Cluster', 'AWS::Lambda::Function']));
+    const assets = JSON.parse(readFileSync(join(output, `${stack}.assets.json`), 'utf8')) as { dockerImages: Record<string, unknown> };
+    expect(Object.keys(assets.dockerImages)).toHaveLength(5);
+  }
+}
+
+describe('cdk synth', () => {
+  it('has no docker and no AWS credentials in the test environment', () => {
+    const { env } = offlineEnvironment();
+    expect(spawnSync('sh', ['-c', 'command -v docker'], { env }).status).not.toBe(0);
+    expect(Object.keys(env).filter((name) => /^AWS_(ACCESS|SECRET|SESSION|PROFILE)/.test(name))).toEqual([]);
+  });
+
+  // The CLI, the stacks and cdk-nag take one to two minutes on two busy cores; leave room when every test runs at once.
+  it('synthesizes with the real CLI and fixture entry points, without docker, credentials or network', { timeout: 420_000 }, () => {
+    const { result, output, deniedAttempts } = synthOffline('node --import tsx test/infra/aws/fixtures/offline-app.ts', '-c', 'env=dev');
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(deniedAttempts()).toBe('');
+    expectStacks(output, ['Shop-dev']);
+  });
+
+  it.skipIf(missingEntryPoints.length > 0)(
+    `synthesizes the repository's own app (cdk.json) offline${missingEntryPoints.length > 0 ? `; skipped until these exist: ${missingEntryPoints.join(', ')}` : ''}`,
+    { timeout: 420_000 },
+    () => {
+      const { result, output, deniedAttempts } = synthOffline('node --import tsx stacks/aws/main.ts');
+      expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+      expect(deniedAttempts()).toBe('');
+      expectStacks(output, ['Shop-dev', 'Shop-prod']);
+    },
+  );
+});
