@@ -9,16 +9,17 @@ import { startServices, type RunningServices } from '../runtime/local/services';
 import { startSmtpSink, type SmtpSinkHandle } from '../runtime/local/smtp-sink';
 import { createRunDir, repoRoot } from '../runtime/local/workspace';
 import { applyLoad, warmUp, type LoadResult } from './load';
-import { measureOrderToNotification } from './notification-latency';
+import { measureOrderToNotification, type NotificationLatency } from './notification-latency';
 import { seedCatalog } from './seed';
 
 /*
  * `npm run bench`: the local platform (real MariaDB, Kafka, DynamoDB API server, SMTP sink and the five
  * services, started with the launcher's own modules), then from one run:
+ *   - order-to-notification latency on the idle platform;
  *   - GET /api/products/:id through the gateway vs GET /products/:id on the products service directly,
  *     50 connections, and the same through a second gateway at LOG_LEVEL=warn (cost of the log line);
- *   - order placement through the gateway;
- *   - order-to-notification latency.
+ *   - the same comparison against an in-memory products stand-in, which isolates the gateway's hop;
+ *   - order placement through the gateway.
  * Loopback only, bounded: BENCH_SECONDS (default 10) per measured run, after a shorter warm-up.
  */
 
@@ -32,30 +33,32 @@ const UNLIMITED = '1000000000';
 
 const progress = consoleProgress();
 
-async function startQuietGateway(services: RunningServices, logFile: string): Promise<{ url: string; child: RunningChild }> {
+interface ExtraProcess {
+  readonly url: string;
+  readonly child: RunningChild;
+}
+
+/** A TypeScript entry point of this repository as a child process on a free loopback port, once it answers `readyPath`. */
+async function startExtra(name: string, entry: string, env: Record<string, string>, logsDir: string, readyPath: string): Promise<ExtraProcess> {
   const port = await freePort();
-  const url = (name: string) => services.services.find((service) => service.name === name)!.url;
   const child = await startChild({
-    name: 'gateway-warn',
+    name,
     command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, 'runtime/gateway/src/server.ts')],
+    args: ['--import', 'tsx', join(repoRoot, entry)],
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: UNLIMITED,
-      USERS_URL: url('users'),
-      PRODUCTS_URL: url('products'),
-      ORDERS_URL: url('orders'),
-      NOTIFICATIONS_URL: url('notifications'),
-    },
-    logFile,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    logFile: join(logsDir, `${name}.log`),
   });
-  const gatewayUrl = `http://127.0.0.1:${port}`;
-  await waitUntil(async () => (await fetch(`${gatewayUrl}/readyz`)).ok, { description: 'the warn-level gateway to be ready', timeoutMs: 60_000, intervalMs: 300, child });
-  return { url: gatewayUrl, child };
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${url}${readyPath}`)).ok, { description: `${name} to be ready`, timeoutMs: 60_000, intervalMs: 300, child });
+  return { url, child };
+}
+
+/** Another gateway in front of the running services, e.g. at another log level or with another products upstream. */
+function startGateway(name: string, services: RunningServices, env: Record<string, string>, logsDir: string): Promise<ExtraProcess> {
+  const url = (service: string) => services.services.find((running) => running.name === service)!.url;
+  const upstreams = { USERS_URL: url('users'), PRODUCTS_URL: url('products'), ORDERS_URL: url('orders'), NOTIFICATIONS_URL: url('notifications') };
+  return startExtra(name, 'runtime/gateway/src/server.ts', { LOG_LEVEL: 'info', RATE_LIMIT_MAX: UNLIMITED, ...upstreams, ...env }, logsDir, '/readyz');
 }
 
 const cycle = <T>(items: readonly T[]) => {
@@ -64,6 +67,19 @@ const cycle = <T>(items: readonly T[]) => {
 };
 
 const loadNow = () => loadavg()[0]!.toFixed(1);
+
+type ReadRun = readonly [name: string, options: Parameters<typeof applyLoad>[0]];
+
+/** Each run after its own warm-up; the first one is the direct baseline the others are compared with. */
+async function compareReads(runs: readonly ReadRun[]): Promise<[string, LoadResult][]> {
+  const results: [string, LoadResult][] = [];
+  for (const [name, options] of runs) {
+    progress('bench', `${name}: warm-up ${WARM_UP_SECONDS} s, then ${SECONDS} s at ${READ_CONNECTIONS} connections`);
+    await warmUp({ ...options, seconds: WARM_UP_SECONDS });
+    results.push([name, await applyLoad(options)]);
+  }
+  return results;
+}
 
 async function main(): Promise<void> {
   const stateDir = await createRunDir('bench');
@@ -83,8 +99,12 @@ async function main(): Promise<void> {
       progress,
     });
     stops.push(services.stop);
-    const quiet = await startQuietGateway(services, join(logsDir, 'gateway-warn.log'));
+    const quiet = await startGateway('gateway-warn', services, { LOG_LEVEL: 'warn' }, logsDir);
     stops.push(() => quiet.child.stop());
+    const standIn = await startExtra('stand-in-products', 'bench/stand-in-products.ts', {}, logsDir, '/healthz');
+    stops.push(() => standIn.child.stop());
+    const standInGateway = await startGateway('gateway-stand-in', services, { PRODUCTS_URL: standIn.url }, logsDir);
+    stops.push(() => standInGateway.child.stop());
     const gateway = services.gatewayUrl;
     const productsUrl = services.services.find((service) => service.name === 'products')!.url;
 
@@ -98,19 +118,21 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       nextRequest: () => ({ method: 'GET', path: `${prefix}/products/${productId()}` }),
     });
-    const runs: Record<string, LoadResult> = {};
-    const loadBefore = loadNow();
-    for (const [name, options] of [
-      ['direct products', read(productsUrl, '')],
-      ['gateway (info)', read(gateway, '/api')],
-      ['gateway (warn)', read(quiet.url, '/api')],
-    ] as const) {
-      progress('bench', `${name}: warm-up ${WARM_UP_SECONDS} s, then ${SECONDS} s at ${READ_CONNECTIONS} connections`);
-      await warmUp({ ...options, seconds: WARM_UP_SECONDS });
-      runs[name] = await applyLoad(options);
-    }
-
+    progress('bench', `order to notification on the idle platform: ${NOTIFICATION_SAMPLES} orders, one every 100 ms`);
     const userId = cycle(catalog.userIds);
+    const notified = await measureOrderToNotification(gateway, { samples: NOTIFICATION_SAMPLES, userId, productId });
+
+    const loadBefore = loadNow();
+    const realReads = await compareReads([
+      ['products service, direct', read(productsUrl, '')],
+      ['gateway (LOG_LEVEL=info)', read(gateway, '/api')],
+      ['gateway (LOG_LEVEL=warn)', read(quiet.url, '/api')],
+    ]);
+    const standInReads = await compareReads([
+      ['in-memory stand-in, direct', read(standIn.url, '')],
+      ['gateway (info) -> stand-in', read(standInGateway.url, '/api')],
+    ]);
+
     const orderLoad = {
       url: gateway,
       connections: ORDER_CONNECTIONS,
@@ -127,42 +149,41 @@ async function main(): Promise<void> {
     const orders = await applyLoad(orderLoad, 201);
     const loadAfter = loadNow();
 
-    progress('bench', `order to notification: ${NOTIFICATION_SAMPLES} orders, one every 100 ms`);
-    const notified = await measureOrderToNotification(gateway, { samples: NOTIFICATION_SAMPLES, userId, productId });
-
-    printReport({ runs, orders, notified, loadBefore, loadAfter });
+    printReport({ realReads, standInReads, orders, notified, loadBefore, loadAfter });
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => progress('bench', `stop failed: ${String(error)}`));
   }
 }
 
+const notOk = (run: LoadResult) => run.errors + Object.values(run.unexpected).reduce((sum, count) => sum + count, 0);
+const row = (cells: readonly (string | number)[]) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(48) : String(cell).padStart(9))).join(' ');
+
+function readRows(title: string, runs: readonly [string, LoadResult][]): string[] {
+  const direct = runs[0]![1];
+  return runs.map(([name, run]) => row([`${title}: ${name}`, run.rate.toFixed(0), run.p50Ms, run.p99Ms, (run.rate / direct.rate).toFixed(2), notOk(run)]));
+}
+
 function printReport(report: {
-  runs: Record<string, LoadResult>;
+  realReads: [string, LoadResult][];
+  standInReads: [string, LoadResult][];
   orders: LoadResult;
-  notified: Awaited<ReturnType<typeof measureOrderToNotification>>;
+  notified: NotificationLatency;
   loadBefore: string;
   loadAfter: string;
 }): void {
-  const direct = report.runs['direct products']!;
-  const row = (cells: readonly (string | number)[]) => cells.map((cell, i) => String(cell)[i === 0 ? 'padEnd' : 'padStart'](i === 0 ? 44 : 10)).join(' ');
+  const { orders, notified } = report;
   const lines = [
     '',
     row(['measurement', 'rate/s', 'p50 ms', 'p99 ms', 'vs direct', 'not ok']),
-    ...Object.entries(report.runs).map(([name, run]) =>
-      row([
-        `GET product, ${READ_CONNECTIONS} conn, ${name}`,
-        run.rate.toFixed(0),
-        run.p50Ms,
-        run.p99Ms,
-        (run.rate / direct.rate).toFixed(2),
-        run.errors + Object.values(run.unexpected).reduce((a, b) => a + b, 0),
-      ]),
-    ),
-    row([`POST /api/orders, ${ORDER_CONNECTIONS} conn, gateway`, report.orders.rate.toFixed(0), report.orders.p50Ms, report.orders.p99Ms, '', report.orders.errors + Object.values(report.orders.unexpected).reduce((a, b) => a + b, 0)]),
-    row([`order 201 -> notification sentAt (${report.notified.found}/${report.notified.samples})`, '', report.notified.sentAtP50Ms, report.notified.sentAtP99Ms, '', report.notified.samples - report.notified.found]),
-    row([`order 201 -> visible via GET /api/notifications`, '', report.notified.visibleP50Ms, report.notified.visibleP99Ms, '', '']),
+    ...readRows(`GET product ${READ_CONNECTIONS} conn`, report.realReads),
+    ...readRows(`GET product ${READ_CONNECTIONS} conn`, report.standInReads),
+    row([`POST /api/orders ${ORDER_CONNECTIONS} conn via gateway`, orders.rate.toFixed(0), orders.p50Ms, orders.p99Ms, '', notOk(orders)]),
+    row([`order 201 -> notification sentAt (${notified.found}/${notified.samples})`, '', notified.sentAtP50Ms, notified.sentAtP99Ms, '', notified.samples - notified.found]),
+    row(['order 201 -> listed by GET /api/notifications', '', notified.visibleP50Ms, notified.visibleP99Ms, '', '']),
     '',
-    `orders answered other than 201: ${JSON.stringify(report.orders.unexpected)}; load average (1 min) ${report.loadBefore} before the read runs, ${report.loadAfter} after the order run, on ${availableParallelism()} cores`,
+    `rate/s counts only expected answers (200, or 201 for orders); not ok = other statuses, errors and timeouts.`,
+    `orders answered other than 201: ${JSON.stringify(orders.unexpected)}.`,
+    `load average (1 min) ${report.loadBefore} before the read runs, ${report.loadAfter} after the order run, on ${availableParallelism()} cores.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

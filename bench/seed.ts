@@ -12,15 +12,20 @@ async function create(url: string, body: unknown): Promise<string> {
   return answer.id;
 }
 
-/** Users and products through the gateway's public API, with stock enough for every order the bench places. */
+/**
+ * Users and products through the gateway's public API, with stock enough for every order the bench
+ * places. One at a time: seeding is not what is measured.
+ */
 export async function seedCatalog(gatewayUrl: string, counts: { users: number; products: number }): Promise<Catalog> {
   const run = randomUUID().slice(0, 8);
-  const userIds = await Promise.all(
-    Array.from({ length: counts.users }, (_, i) => create(`${gatewayUrl}/api/users`, { email: `bench-${run}-${i}@example.com`, name: `Bench user ${i}` })),
-  );
-  const productIds = await Promise.all(
-    Array.from({ length: counts.products }, (_, i) =>
-      create(`${gatewayUrl}/api/products`, {
+  const userIds: string[] = [];
+  for (let i = 0; i < counts.users; i++) {
+    userIds.push(await create(`${gatewayUrl}/api/users`, { email: `bench-${run}-${i}@example.com`, name: `Bench user ${i}` }));
+  }
+  const productIds: string[] = [];
+  for (let i = 0; i < counts.products; i++) {
+    productIds.push(
+      await create(`${gatewayUrl}/api/products`, {
         name: `Bench product ${i}`,
         description: 'Created by npm run bench',
         priceCents: 100 + i * 37,
@@ -28,7 +33,7 @@ export async function seedCatalog(gatewayUrl: string, counts: { users: number; p
         stock: 1_000_000,
         sku: `BENCH-${run}-${i}`,
       }),
-    ),
-  );
+    );
+  }
   return { userIds, productIds };
 }

@@ -1,0 +1,83 @@
+import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LatestWindows } from '../../runtime/gateway/src/analytics/latest-windows';
+import { createWindowsConsumer, type WindowsConsumer } from '../../runtime/gateway/src/analytics/windows-consumer';
+import { buildApp } from '../../runtime/gateway/src/app';
+import { ANALYTICS_RESULTS_TOPIC, type WindowResult } from '../../runtime/shared/events';
+import { createKafka } from '../../runtime/shared/kafka';
+import { localBackends } from './backends';
+
+const logger = pino({ level: 'silent' });
+const nowhere = 'http://127.0.0.1:1';
+
+// A window no other test writes: a random minute in 2098, so it sorts first and is ours alone.
+const start = Date.UTC(2098, 0, 1, 0, randomInt(0, 500_000));
+const ours: WindowResult = {
+  windowStart: new Date(start).toISOString(),
+  windowEnd: new Date(start + 60_000).toISOString(),
+  orderCount: 3,
+  revenueCents: 4500,
+  currency: 'EUR',
+  averageOrderValueCents: 1500,
+  topProducts: [{ productId: 'p-1', quantity: 4 }],
+};
+const revised: WindowResult = { ...ours, orderCount: 4, revenueCents: 6000 };
+
+async function windowsServedBy(windows: LatestWindows, until: (items: WindowResult[]) => boolean): Promise<WindowResult[]> {
+  const app = buildApp({ upstreamUrls: { users: nowhere, products: nowhere, orders: nowhere, notifications: nowhere }, rateLimit: { max: 1000, timeWindowMs: 60_000 }, windows, logger: false });
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const items = (await app.inject('/api/analytics/windows?limit=100')).json().items as WindowResult[];
+      if (until(items) || Date.now() > deadline) return items;
+      await sleep(200);
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+const ourEntries = (items: WindowResult[]) => items.filter((item) => item.windowStart === ours.windowStart);
+
+describe('gateway analytics windows on the local Kafka', () => {
+  const consumers: WindowsConsumer[] = [];
+  const kafka = () => createKafka({ clientId: 'gateway-test', env: { ...localBackends().env, KAFKA_AUTH: 'none' }, logger });
+
+  beforeAll(async () => {
+    const producer = kafka().producer();
+    await producer.connect();
+    await producer.send({
+      topic: ANALYTICS_RESULTS_TOPIC,
+      messages: [
+        { key: ours.windowStart, value: JSON.stringify(ours) },
+        { key: ours.windowStart, value: '{"not":"a window"' },
+        { key: ours.windowStart, value: JSON.stringify({ ...ours, orderCount: 'many' }) },
+        { key: ours.windowStart, value: JSON.stringify(revised) },
+      ],
+    });
+    await producer.disconnect();
+  });
+  afterAll(async () => Promise.all(consumers.map((consumer) => consumer.stop())));
+
+  async function consumeInto(windows: LatestWindows): Promise<void> {
+    const consumer = createWindowsConsumer(kafka(), windows, logger);
+    consumers.push(consumer);
+    await consumer.start();
+  }
+
+  it('serves the latest result per window from the topic, skipping records that break the contract', async () => {
+    const windows = new LatestWindows();
+    await consumeInto(windows);
+    const items = await windowsServedBy(windows, (served) => ourEntries(served)[0]?.orderCount === revised.orderCount);
+    expect(ourEntries(items)).toEqual([revised]);
+  });
+
+  it('rebuilds the same state from the topic in a fresh gateway (nothing is kept on disk)', async () => {
+    const windows = new LatestWindows();
+    await consumeInto(windows);
+    const items = await windowsServedBy(windows, (served) => ourEntries(served)[0]?.orderCount === revised.orderCount);
+    expect(ourEntries(items)).toEqual([revised]);
+  });
+});
