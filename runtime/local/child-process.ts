@@ -45,6 +45,9 @@ export async function startChild(options: StartChildOptions): Promise<RunningChi
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', log, log],
+      // Its own process group: Ctrl-C in the terminal reaches only the launcher, which then stops
+      // the children in order instead of all of them dying at once.
+      detached: true,
     });
     await Promise.race([once(child, 'spawn'), once(child, 'error').then(([error]) => Promise.reject(error as Error))]);
   } finally {
