@@ -15,6 +15,11 @@ export interface OutboxRelayOptions {
   readonly maxBackoffMs?: number;
 }
 
+export interface PendingStats {
+  readonly pending: number;
+  readonly oldestAgeSeconds: number;
+}
+
 interface OutboxRow {
   id: number;
   event_id: string;
@@ -120,7 +125,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
     }
   }
 
-  async function pendingStats(): Promise<{ pending: number; oldestAgeSeconds: number }> {
+  async function pendingStats(): Promise<PendingStats> {
     const [row] = await sql.query<{ pending: number; oldest: string | null }>(
       'SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox WHERE published_at IS NULL',
     );
@@ -154,29 +159,26 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
       registry.registerMetric(counters.published);
       registry.registerMetric(counters.failures);
       // Both gauges are collected concurrently in one scrape; they share one query.
-      let cached: { at: number; stats: Promise<{ pending: number; oldestAgeSeconds: number } | undefined> } | undefined;
+      let cached: { at: number; stats: Promise<PendingStats | undefined> } | undefined;
       const stats = () => {
         if (!cached || Date.now() - cached.at > 1000) cached = { at: Date.now(), stats: pendingStats().catch(() => undefined) };
         return cached.stats;
       };
-      new Gauge({
-        name: 'outbox_pending_events',
-        help: 'Outbox events not yet published to Kafka',
-        registers: [registry],
-        async collect() {
-          const current = await stats();
-          if (current) this.set(current.pending);
-        },
-      });
-      new Gauge({
-        name: 'outbox_oldest_pending_age_seconds',
-        help: 'Age of the oldest unpublished outbox event (0 when none)',
-        registers: [registry],
-        async collect() {
-          const current = await stats();
-          if (current) this.set(current.oldestAgeSeconds);
-        },
-      });
+      const gauges = [
+        { name: 'outbox_pending_events', help: 'Outbox events not yet published to Kafka', read: (current: PendingStats) => current.pending },
+        { name: 'outbox_oldest_pending_age_seconds', help: 'Age of the oldest unpublished outbox event (0 when none)', read: (current: PendingStats) => current.oldestAgeSeconds },
+      ];
+      for (const { name, help, read } of gauges) {
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          async collect() {
+            const current = await stats();
+            if (current) this.set(read(current));
+          },
+        });
+      }
     },
   };
 }
