@@ -182,7 +182,9 @@ function printReport(report: {
     row(['order 201 -> listed by GET /api/notifications', '', notified.visibleP50Ms, notified.visibleP99Ms, '', '']),
     '',
     `rate/s counts only expected answers (200, or 201 for orders); not ok = other statuses, errors and timeouts.`,
-    `orders answered other than 201: ${JSON.stringify(orders.unexpected)}.`,
+    ...[...report.realReads, ...report.standInReads, ['orders', orders] as const]
+      .filter(([, run]) => notOk(run) > 0)
+      .map(([name, run]) => `not ok in "${name}": ${JSON.stringify({ ...run.unexpected, ...(run.errors > 0 ? { errors: run.errors } : {}) })}`),
     `load average (1 min) ${report.loadBefore} before the read runs, ${report.loadAfter} after the order run, on ${availableParallelism()} cores.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
