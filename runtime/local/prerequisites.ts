@@ -10,7 +10,8 @@ export class MissingPrerequisitesError extends Error {
 interface Prerequisite {
   readonly command: string;
   readonly args: readonly string[];
-  readonly missing: string;
+  /** What to install, e.g. `a JDK 17+ (Kafka runs on it)`. */
+  readonly install: string;
   /** Returns a problem with the output of a command that ran, or undefined when it is fine. */
   readonly check?: (output: string) => string | undefined;
 }
@@ -21,30 +22,34 @@ const PREREQUISITES: readonly Prerequisite[] = [
   {
     command: 'java',
     args: ['-version'],
-    missing: `java not found on PATH: install a JDK ${MINIMUM_JAVA}+ (Kafka runs on it)`,
+    install: `a JDK ${MINIMUM_JAVA}+ (Kafka runs on it)`,
     check: (output) => {
       const major = Number(/version "(?:1\.)?(\d+)/.exec(output)?.[1]);
       return major >= MINIMUM_JAVA ? undefined : `java on PATH is version ${major || 'unknown'}: install a JDK ${MINIMUM_JAVA}+`;
     },
   },
-  { command: 'jar', args: ['--version'], missing: `jar not found on PATH: install a full JDK ${MINIMUM_JAVA}+, not only a JRE (it unpacks MariaDB)` },
-  { command: 'mvn', args: ['--version'], missing: 'mvn not found on PATH: install Maven 3.8+ (it fetches Kafka and MariaDB from Maven Central)' },
+  { command: 'jar', args: ['--version'], install: `a full JDK ${MINIMUM_JAVA}+, not only a JRE (jar unpacks MariaDB)` },
+  { command: 'mvn', args: ['--version'], install: 'Maven 3.8+ (it fetches Kafka and MariaDB from Maven Central)' },
   {
     command: 'python3',
     args: ['-c', 'import venv, ensurepip'],
-    missing: 'python3 with venv not found: install Python 3.9+ with its venv module (Debian: apt-get install python3-venv); it runs the DynamoDB API server',
+    install: 'Python 3.9+ with its venv module (Debian: apt-get install python3-venv); it runs the DynamoDB API server',
   },
 ];
 
 /** Checks every tool the local backends need and reports all that are missing at once. */
 export async function findMissingPrerequisites(): Promise<string[]> {
   const results = await Promise.all(
-    PREREQUISITES.map(async ({ command, args, missing, check }) => {
+    PREREQUISITES.map(async ({ command, args, install, check }) => {
+      let output: string;
       try {
-        return check?.(await runToCompletion(command, args));
-      } catch {
-        return missing;
+        output = await runToCompletion(command, args);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return `${command} not found on PATH: install ${install}`;
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 2).join(' ');
+        return `${command} is on PATH but does not work (${reason}): install ${install}`;
       }
+      return check?.(output);
     }),
   );
   return results.filter((problem): problem is string => problem !== undefined);
