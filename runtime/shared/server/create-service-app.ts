@@ -19,6 +19,11 @@ export interface ServiceAppOptions {
   readonly logLevel?: string;
   /** Largest accepted request body. @default 262144 (256 KiB) */
   readonly bodyLimit?: number;
+  /**
+   * Addresses or CIDRs of the proxies in front (load balancers) whose `X-Forwarded-For` is believed,
+   * so that `request.ip` is the client rather than the balancer. @default - none: `request.ip` is the connected peer
+   */
+  readonly trustedProxies?: readonly string[];
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -36,6 +41,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     bodyLimit: options.bodyLimit ?? 256 * 1024,
+    trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
     // Keep-alive longer than the load balancer's 60 s idle timeout, so the balancer closes first.
     keepAliveTimeout: 72_000,
     requestTimeout: 30_000,
