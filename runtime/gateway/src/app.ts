@@ -23,7 +23,10 @@ export interface GatewayDeps {
   readonly windows?: LatestWindows;
   /** @default 65536 */
   readonly bodyLimit?: number;
+  /** Load balancers (addresses or CIDRs) in front of the gateway; the rate limit counts per `request.ip`. @default - none */
+  readonly trustedProxies?: readonly string[];
   readonly logger?: ServiceAppOptions['logger'];
+  readonly logLevel?: string;
 }
 
 const DEFAULT_TIMEOUTS_MS: Record<TimeoutClass, number> = { read: 2000, write: 5000, placeOrder: 10_000 };
@@ -48,7 +51,9 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
   const app = createServiceApp({
     service: 'gateway',
     logger: deps.logger,
+    logLevel: deps.logLevel,
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
+    trustedProxies: deps.trustedProxies,
     readiness: Object.fromEntries(UPSTREAMS.map((name) => [name, () => upstreams[name].isAlive(READINESS_TIMEOUT_MS)])),
   });
 

@@ -10,6 +10,9 @@ export const GatewayConfig = Type.Object({
   NOTIFICATIONS_URL: { ...ServiceUrl('notifications service base URL'), default: 'http://127.0.0.1:5004' },
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1000, description: 'requests per client IP per window' }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  TRUSTED_PROXIES: Type.Optional(
+    Type.String({ description: 'comma-separated addresses or CIDRs of the load balancers in front, e.g. the VPC CIDR; their X-Forwarded-For names the client' }),
+  ),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 64 * 1024, description: 'largest accepted request body; an order of 100 lines is about 6 KiB' }),
   /** Without brokers the gateway serves an empty analytics list rather than refusing to start. */
   KAFKA_BROKERS: Type.Optional(kafkaConfig.KAFKA_BROKERS),

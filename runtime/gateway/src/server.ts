@@ -12,7 +12,8 @@ const app = buildApp({
   rateLimit: { max: config.RATE_LIMIT_MAX, timeWindowMs: config.RATE_LIMIT_WINDOW_MS },
   bodyLimit: config.BODY_LIMIT_BYTES,
   windows,
-  logger: { level: config.LOG_LEVEL, base: { service: 'gateway' }, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+  trustedProxies: config.TRUSTED_PROXIES?.split(',').map((proxy) => proxy.trim()).filter(Boolean),
+  logLevel: config.LOG_LEVEL,
 });
 
 if (config.KAFKA_BROKERS !== undefined) {

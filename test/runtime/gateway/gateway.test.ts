@@ -237,6 +237,21 @@ describe('rate limiting', () => {
     expect(stubs.products.received).toHaveLength(2);
   });
 
+  it('counts per client behind a trusted load balancer, and per connection otherwise', async () => {
+    const behindBalancer = startGateway({ rateLimit: { max: 1, timeWindowMs: 60_000 }, trustedProxies: ['127.0.0.1/8'] });
+    const from = (client: string) => behindBalancer.inject({ method: 'GET', url: '/api/products/p-1', headers: { 'x-forwarded-for': client } });
+    expect((await from('203.0.113.1')).statusCode).toBe(200);
+    expect((await from('203.0.113.2')).statusCode).toBe(200);
+    expect((await from('203.0.113.1')).statusCode).toBe(429);
+    expect(stubs.products.received[0]?.headers['x-forwarded-for']).toBe('203.0.113.1');
+    await behindBalancer.close();
+
+    const exposed = startGateway({ rateLimit: { max: 1, timeWindowMs: 60_000 } });
+    const spoofed = (client: string) => exposed.inject({ method: 'GET', url: '/api/products/p-1', headers: { 'x-forwarded-for': client } });
+    expect((await spoofed('203.0.113.1')).statusCode).toBe(200);
+    expect((await spoofed('203.0.113.2')).statusCode).toBe(429);
+  });
+
   it('keeps probes and metrics outside the limit', async () => {
     const app = startGateway({ rateLimit: { max: 1, timeWindowMs: 60_000 } });
     for (let i = 0; i < 3; i++) {
