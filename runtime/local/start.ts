@@ -37,14 +37,20 @@ function shutDown(exitCode: number): Promise<void> {
   return shuttingDown;
 }
 
+// One Ctrl-C reaches the launcher several times within milliseconds: from the terminal, and relayed
+// by npm and by tsx's CLI. Only a signal well after the first means "exit now, don't wait".
+const REPEATED_SIGNAL_GRACE_MS = 2000;
+let firstSignalAt: number | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (shuttingDown) {
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now();
+      progress('launcher', `${signal}: stopping (press Ctrl-C again to exit at once)`);
+      void shutDown(0);
+    } else if (Date.now() - firstSignalAt > REPEATED_SIGNAL_GRACE_MS) {
       progress('launcher', `${signal} again: exiting without waiting`);
       process.exit(130);
     }
-    progress('launcher', `${signal}: stopping (press Ctrl-C again to exit at once)`);
-    void shutDown(0);
   });
 }
 
