@@ -117,77 +117,93 @@ export function createOrderService(deps: OrderServiceDeps) {
     }
   }
 
+  // Placements still running, so shutdown can wait for them before closing the clients they use:
+  // a caller that hung up does not stop its placement, which may still need to release stock.
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function placeOrder(body: PlaceOrderBody, context: PlaceOrderContext): Promise<{ order: Order; created: boolean }> {
+    assertDistinctProducts(body.items);
+    const { idempotencyKey, requestId } = context;
+    const requestHash = requestHashOf(body);
+    if (idempotencyKey) {
+      const previous = await withDatabase(() => replay(idempotencyKey, requestHash));
+      if (previous) return { order: previous, created: false };
+    }
+
+    await deps.users.getUser(body.userId, requestId);
+    const orderId = newId();
+    let reservation: Reservation;
+    try {
+      reservation = await deps.products.reserveStock(orderId, body.items, requestId);
+    } catch (error) {
+      // A timeout may hide a reservation that was made; releasing an unknown one is harmless.
+      if (error instanceof DependencyUnavailableError) await releaseQuietly(orderId, requestId, 'reservation outcome unknown');
+      throw error;
+    }
+
+    try {
+      const items = pricedLines(body, reservation);
+      const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+      if (totalCents > MAX_TOTAL_CENTS) {
+        throw new ValidationError(`the order total ${totalCents} exceeds ${MAX_TOTAL_CENTS} cents; split it into smaller orders`);
+      }
+      const createdAt = now();
+      const order: Order = {
+        id: orderId,
+        userId: body.userId,
+        items,
+        totalCents,
+        currency: reservation.currency,
+        status: 'placed',
+        createdAt: createdAt.toISOString(),
+      };
+      const event: OrderPlaced = {
+        eventId: newId(),
+        type: 'OrderPlaced',
+        version: 1,
+        occurredAt: order.createdAt,
+        payload: { orderId, userId: order.userId, items, totalCents, currency: order.currency },
+      };
+      if (!isOrderPlaced.Check(event)) {
+        const problems = [...isOrderPlaced.Errors(event)].map((e) => `${e.path} ${e.message}`).join('; ');
+        throw new Error(`order ${orderId} would emit an OrderPlaced event that breaks the contract: ${problems}`);
+      }
+      await storeOrder(() =>
+        deps.store.insertPlacedOrder({
+          order,
+          reservationId: orderId,
+          event,
+          topic: ORDERS_TOPIC,
+          messageKey: orderEventKey(event),
+          ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash } } : {}),
+        }),
+      );
+      deps.onOrderPlaced?.();
+      return { order, created: true };
+    } catch (error) {
+      const lostRace = error instanceof DuplicateKeyError && idempotencyKey !== undefined;
+      await releaseQuietly(orderId, requestId, lostRace ? 'lost an idempotency race' : 'order not stored');
+      // Another request with the same key committed first: answer as that request did.
+      if (lostRace) {
+        const winner = await withDatabase(() => replay(idempotencyKey, requestHash));
+        if (winner) return { order: winner, created: false };
+      }
+      throw error;
+    }
+  }
+
   return {
     /** Resolves with the order and whether it was created now (false: an idempotent replay). */
-    async placeOrder(body: PlaceOrderBody, context: PlaceOrderContext = {}): Promise<{ order: Order; created: boolean }> {
-      assertDistinctProducts(body.items);
-      const { idempotencyKey, requestId } = context;
-      const requestHash = requestHashOf(body);
-      if (idempotencyKey) {
-        const previous = await withDatabase(() => replay(idempotencyKey, requestHash));
-        if (previous) return { order: previous, created: false };
-      }
+    placeOrder(body: PlaceOrderBody, context: PlaceOrderContext = {}): Promise<{ order: Order; created: boolean }> {
+      const placement = placeOrder(body, context);
+      inFlight.add(placement);
+      void placement.finally(() => inFlight.delete(placement)).catch(() => undefined);
+      return placement;
+    },
 
-      await deps.users.getUser(body.userId, requestId);
-      const orderId = newId();
-      let reservation: Reservation;
-      try {
-        reservation = await deps.products.reserveStock(orderId, body.items, requestId);
-      } catch (error) {
-        // A timeout may hide a reservation that was made; releasing an unknown one is harmless.
-        if (error instanceof DependencyUnavailableError) await releaseQuietly(orderId, requestId, 'reservation outcome unknown');
-        throw error;
-      }
-
-      try {
-        const items = pricedLines(body, reservation);
-        const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
-        if (totalCents > MAX_TOTAL_CENTS) {
-          throw new ValidationError(`the order total ${totalCents} exceeds ${MAX_TOTAL_CENTS} cents; split it into smaller orders`);
-        }
-        const createdAt = now();
-        const order: Order = {
-          id: orderId,
-          userId: body.userId,
-          items,
-          totalCents,
-          currency: reservation.currency,
-          status: 'placed',
-          createdAt: createdAt.toISOString(),
-        };
-        const event: OrderPlaced = {
-          eventId: newId(),
-          type: 'OrderPlaced',
-          version: 1,
-          occurredAt: order.createdAt,
-          payload: { orderId, userId: order.userId, items, totalCents, currency: order.currency },
-        };
-        if (!isOrderPlaced.Check(event)) {
-          const problems = [...isOrderPlaced.Errors(event)].map((e) => `${e.path} ${e.message}`).join('; ');
-          throw new Error(`order ${orderId} would emit an OrderPlaced event that breaks the contract: ${problems}`);
-        }
-        await storeOrder(() =>
-          deps.store.insertPlacedOrder({
-            order,
-            reservationId: orderId,
-            event,
-            topic: ORDERS_TOPIC,
-            messageKey: orderEventKey(event),
-            ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash } } : {}),
-          }),
-        );
-        deps.onOrderPlaced?.();
-        return { order, created: true };
-      } catch (error) {
-        const lostRace = error instanceof DuplicateKeyError && idempotencyKey !== undefined;
-        await releaseQuietly(orderId, requestId, lostRace ? 'lost an idempotency race' : 'order not stored');
-        // Another request with the same key committed first: answer as that request did.
-        if (lostRace) {
-          const winner = await withDatabase(() => replay(idempotencyKey, requestHash));
-          if (winner) return { order: winner, created: false };
-        }
-        throw error;
-      }
+    /** Resolves once every placement under way has finished (graceful shutdown). */
+    async settle(): Promise<void> {
+      await Promise.allSettled([...inFlight]);
     },
 
     async getOrder(id: string): Promise<Order> {

@@ -44,6 +44,7 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
   void app.register(async (instance) => relay.registerMetrics(instance.metrics));
   app.addHook('onReady', async () => relay.start());
   app.addHook('onClose', async () => {
+    await orderService.settle();
     await relay.stop();
     await publisher.close();
     await Promise.allSettled([usersHttp.close(), productsHttp.close()]);

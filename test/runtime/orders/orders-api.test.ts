@@ -80,7 +80,7 @@ function setup() {
   const log = { error: vi.fn(), warn: vi.fn() };
   const orderService = createOrderService({ users: deps.users, products: deps.products, store: store as unknown as OrderStore, onOrderPlaced, log });
   app = buildApp({ orderService, readiness: {}, logger: false });
-  return { app, store, onOrderPlaced, log, ...deps };
+  return { app, store, onOrderPlaced, log, orderService, ...deps };
 }
 
 const order = (items: unknown = [{ productId: 'sku-apple', quantity: 2 }, { productId: 'sku-pear', quantity: 1 }], userId: unknown = USER) => ({ userId, items });
@@ -219,6 +219,27 @@ describe('POST /orders', () => {
     expect(released).toHaveLength(1);
     expect(reserved.size).toBe(0);
     expect(store.placed).toHaveLength(0);
+  });
+});
+
+describe('shutdown', () => {
+  it('settle() waits for placements under way, so their clients are not closed under them', async () => {
+    const { app, products, orderService } = setup();
+    let finishReservation: (() => void) | undefined;
+    const reserve = products.reserveStock.getMockImplementation()!;
+    products.reserveStock.mockImplementationOnce(async (id, items) => {
+      await new Promise<void>((resolve) => (finishReservation = resolve));
+      return reserve(id, items);
+    });
+    const placing = post(app, order());
+    await vi.waitFor(() => expect(finishReservation).toBeDefined());
+    let settled = false;
+    const settling = orderService.settle().then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(false);
+    finishReservation!();
+    await settling;
+    expect((await placing).statusCode).toBe(201);
   });
 });
 
