@@ -14,6 +14,8 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly expected: number;
+  /** Requests sent; those neither answered nor failed by the end of the run were still in flight. */
+  readonly sent: number;
   /** Answers with another status, by status. */
   readonly unexpected: Readonly<Record<string, number>>;
   readonly errors: number;
@@ -37,6 +39,7 @@ export async function applyLoad(options: LoadOptions, expectedStatus = 200): Pro
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     expected,
+    sent: result.requests.sent,
     unexpected,
     errors: result.errors + result.timeouts,
   };

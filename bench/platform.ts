@@ -182,6 +182,7 @@ function printReport(report: {
     row(['order 201 -> listed by GET /api/notifications', '', notified.visibleP50Ms, notified.visibleP99Ms, '', '']),
     '',
     `rate/s counts only expected answers (200, or 201 for orders); not ok = other statuses, errors and timeouts.`,
+    `orders: ${orders.sent} sent, ${orders.expected} answered 201 within the run, the rest still in flight when it ended or not ok.`,
     ...[...report.realReads, ...report.standInReads, ['orders', orders] as const]
       .filter(([, run]) => notOk(run) > 0)
       .map(([name, run]) => `not ok in "${name}": ${JSON.stringify({ ...run.unexpected, ...(run.errors > 0 ? { errors: run.errors } : {}) })}`),
