@@ -26,8 +26,9 @@ const requirementsFile = join(backendDescriptorsDir, 'moto-requirements.txt');
 
 /**
  * An in-memory implementation of the DynamoDB API (moto's server mode, Apache-2.0), installed from
- * PyPI into a venv under .local/. It is not Amazon's DynamoDB: data lives in the process and is gone
- * when it stops. See docs/adr/0001-local-dynamodb.md for why this and not DynamoDB Local.
+ * PyPI into a venv under .local/, serving one request at a time so that conditional writes are atomic
+ * as in DynamoDB (see backends/serialized_moto_server.py). It is not Amazon's DynamoDB: data lives in
+ * the process and is gone when it stops. See docs/adr/0001-local-dynamodb.md.
  */
 export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<DynamoDbApiHandle> {
   const progress = options.progress ?? silentProgress;
@@ -38,7 +39,7 @@ export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<Dyn
   const child = await startChild({
     name: 'dynamodb-api',
     command: python,
-    args: ['-m', 'moto.server', '--host', '127.0.0.1', '--port', String(port)],
+    args: [join(backendDescriptorsDir, 'serialized_moto_server.py'), '127.0.0.1', String(port)],
     logFile: options.logFile,
   });
   try {

@@ -149,6 +149,14 @@ describe('DynamoDB API (moto)', () => {
     expect({ plenty: await stockOf('plenty'), scarce: await stockOf('scarce') }).toEqual({ plenty: 3, scarce: 0 });
   });
 
+  it('applies concurrent conditional writes atomically: 20 decrements of a stock of 5, exactly 5 succeed', async () => {
+    const id = `contended-${randomUUID()}`;
+    await dynamo.send(new PutItemCommand({ TableName: tableName, Item: { id: { S: id }, stock: { N: '5' } } }));
+    const attempts = await Promise.allSettled(Array.from({ length: 20 }, () => dynamo.send(new TransactWriteItemsCommand({ TransactItems: [reserve(id, 1)] }))));
+    expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(5);
+    expect(await stockOf(id)).toBe(0);
+  });
+
   it('has the products table the launcher provisions', async () => {
     const { Item } = await dynamo.send(new GetItemCommand({ TableName: env.PRODUCTS_TABLE, Key: { id: { S: `absent-${randomUUID()}` } } }));
     expect(Item).toBeUndefined();
