@@ -93,26 +93,27 @@ export class Upstream {
     if (!this.breaker.tryAcquire()) {
       throw new UpstreamUnavailableError(this.name, 'circuit open', Math.ceil(this.breaker.retryAfterMs() / 1000));
     }
-    let response: UpstreamResponse;
     try {
-      response = await this.attempt(request);
-      if (request.retryOnce && RETRYABLE_STATUS.has(response.statusCode)) response = await this.attempt(request);
+      const response = await this.sendWithRetry(request);
+      if (response.statusCode >= 500) this.breaker.failed();
+      else this.breaker.succeeded();
+      return response;
     } catch (error) {
-      if (request.retryOnce && !(error instanceof UpstreamTimeoutError)) {
-        try {
-          response = await this.attempt(request);
-        } catch (retryError) {
-          this.breaker.failed();
-          throw retryError;
-        }
-      } else {
-        this.breaker.failed();
-        throw error;
-      }
+      this.breaker.failed();
+      throw error;
     }
-    if (response.statusCode >= 500) this.breaker.failed();
-    else this.breaker.succeeded();
-    return response;
+  }
+
+  /** At most two attempts; a second only for a retryable request whose first got no answer or a 502/503. */
+  private async sendWithRetry(request: UpstreamRequest): Promise<UpstreamResponse> {
+    if (!request.retryOnce) return this.attempt(request);
+    try {
+      const first = await this.attempt(request);
+      if (!RETRYABLE_STATUS.has(first.statusCode)) return first;
+    } catch (error) {
+      if (error instanceof UpstreamTimeoutError) throw error;
+    }
+    return this.attempt(request);
   }
 
   /** Whether the upstream's liveness endpoint answers 200; used by the gateway's readiness. */

@@ -193,6 +193,13 @@ describe('upstream failures', () => {
     expect(stubs.products.received).toHaveLength(2);
   });
 
+  it('retries a GET at most once, also when the retry itself breaks', async () => {
+    stubs.products.behave((request, reply, hit) => (hit === 1 ? reply.code(503).send({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'db' } }) : request.raw.socket.destroy()));
+    const response = await startGateway().inject({ method: 'GET', url: '/api/products/p-1' });
+    expect(response.statusCode).toBe(503);
+    expect(stubs.products.received).toHaveLength(2);
+  });
+
   it('never retries a POST: the order might have been placed before the connection broke', async () => {
     stubs.orders.behave((request) => request.raw.socket.destroy());
     const response = await startGateway().inject({ method: 'POST', url: '/api/orders', headers: json, payload: '{}' });
