@@ -24,7 +24,9 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.fs.Path;
@@ -107,22 +109,25 @@ public final class OrderAnalyticsJob {
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms", Long.toString(Duration.ofMinutes(1).toMillis()))
                 .build();
-        KafkaSink<WindowResult> results = KafkaSink.<WindowResult>builder()
-                .setKafkaProducerConfig(flags.security().clientProperties())
-                .setBootstrapServers(flags.brokers())
-                .setRecordSerializer(new WindowResultSerializer(flags.resultsTopic()))
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        KafkaSink<WindowResult> results = kafkaSink(
+                        flags, new WindowResultSerializer(flags.resultsTopic()), DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(flags.transactionalIdPrefix())
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
                 .build();
         // A dead letter written twice after a restart is harmless for a triage topic, so no transactions here.
-        KafkaSink<DeadLetter> deadLetters = KafkaSink.<DeadLetter>builder()
-                .setKafkaProducerConfig(flags.security().clientProperties())
-                .setBootstrapServers(flags.brokers())
-                .setRecordSerializer(new DeadLetterSerializer(flags.deadLetterTopic()))
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        KafkaSink<DeadLetter> deadLetters = kafkaSink(
+                        flags, new DeadLetterSerializer(flags.deadLetterTopic()), DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
         return new OrderAnalyticsJob(flags, orders, results, deadLetters, dataLake(flags.lake()));
+    }
+
+    private static <T> KafkaSinkBuilder<T> kafkaSink(
+            JobFlags flags, KafkaRecordSerializationSchema<T> serializer, DeliveryGuarantee guarantee) {
+        return KafkaSink.<T>builder()
+                .setKafkaProducerConfig(flags.security().clientProperties())
+                .setBootstrapServers(flags.brokers())
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(guarantee);
     }
 
     /**
