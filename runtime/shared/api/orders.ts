@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Cents, CurrencyCode } from '../events/money';
-import { Page } from '../http/pagination';
+import { Page, PageQuery } from '../http/pagination';
 
 /*
  * Public API of the orders service: the one source for its routes (`/orders`) and for the gateway's
@@ -76,8 +76,7 @@ export const OrderParams = Type.Object({ id: Type.String({ minLength: 1, maxLeng
 export const ListOrdersQuery = Type.Object(
   {
     userId: Type.Optional(Type.String({ format: 'uuid', description: 'Only this user’s orders; all orders when absent' })),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+    ...PageQuery.properties,
   },
   { additionalProperties: false },
 );
