@@ -36,6 +36,8 @@ export interface ShopEnvironmentConfig {
     readonly readerInSecondAz: boolean;
     readonly deletionProtection: boolean;
     readonly backupRetentionDays: number;
+    /** What happens to the cluster when it leaves the stack (SNAPSHOT keeps a final snapshot). */
+    readonly removalPolicy: RemovalPolicy;
   };
   readonly products: { readonly deletionProtection: boolean };
   readonly events: {
@@ -86,7 +88,14 @@ export const dev: ShopEnvironmentConfig = {
     apiPublicAccessCidrs: [],
     administratorRoleArns: [],
   },
-  database: { minCapacity: 0, maxCapacity: 2, readerInSecondAz: false, deletionProtection: false, backupRetentionDays: 1 },
+  database: {
+    minCapacity: 0,
+    maxCapacity: 2,
+    readerInSecondAz: false,
+    deletionProtection: false,
+    backupRetentionDays: 1,
+    removalPolicy: RemovalPolicy.DESTROY,
+  },
   products: { deletionProtection: false },
   events: {
     brokerInstanceType: 'kafka.t3.small',
@@ -115,7 +124,14 @@ export const prod: ShopEnvironmentConfig = {
     apiPublicAccessCidrs: [],
     administratorRoleArns: [],
   },
-  database: { minCapacity: 0.5, maxCapacity: 16, readerInSecondAz: true, deletionProtection: true, backupRetentionDays: 14 },
+  database: {
+    minCapacity: 0.5,
+    maxCapacity: 16,
+    readerInSecondAz: true,
+    deletionProtection: true,
+    backupRetentionDays: 14,
+    removalPolicy: RemovalPolicy.SNAPSHOT,
+  },
   products: { deletionProtection: true },
   events: {
     brokerInstanceType: 'kafka.m7g.large',

@@ -59,11 +59,7 @@ export class ShopStack extends Stack {
     });
     const cluster = new Cluster(this, 'Cluster', { vpc: network.vpc, ...config.cluster });
 
-    const database = new OrdersDatabase(this, 'OrdersDatabase', {
-      vpc: network.vpc,
-      ...config.database,
-      removalPolicy: config.database.deletionProtection ? undefined : config.statefulRemovalPolicy,
-    });
+    const database = new OrdersDatabase(this, 'OrdersDatabase', { vpc: network.vpc, ...config.database });
     new SchemaMigration(this, 'SchemaMigration', {
       database,
       handlerEntry: sources.migrationHandlerEntry,

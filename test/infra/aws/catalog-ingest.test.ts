@@ -1,7 +1,7 @@
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CatalogIngest, ProductTable } from '../../../infra/aws';
-import { FIXTURE_SOURCES, newStack, statementsOfRole } from './support';
+import { FIXTURE_SOURCES, newStack, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 describe('CatalogIngest', () => {
   let template: Template;
@@ -11,7 +11,7 @@ describe('CatalogIngest', () => {
     const products = new ProductTable(stack, 'Products');
     new CatalogIngest(stack, 'Catalog', { table: products.table, handlerEntry: FIXTURE_SOURCES.catalogIngestEntry, reservedConcurrency: 3 });
     template = Template.fromStack(stack);
-  });
+  }, SYNTH_TIMEOUT);
 
   it('keeps catalogue files in a private, encrypted, versioned bucket with lifecycle rules and access logs', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {

@@ -1,7 +1,7 @@
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../../infra/aws';
-import { manifestsOf, newStack, newVpc } from './support';
+import { manifestsOf, newStack, newVpc, SYNTH_TIMEOUT } from './support';
 
 describe('Cluster', () => {
   let template: Template;
@@ -10,7 +10,7 @@ describe('Cluster', () => {
     const stack = newStack();
     new Cluster(stack, 'Cluster', { vpc: newVpc(stack), minNodes: 2, maxNodes: 3, administratorRoleArns: ['arn:aws:iam::123456789012:role/ops'] });
     template = Template.fromStack(stack);
-  });
+  }, SYNTH_TIMEOUT);
 
   it('runs EKS 1.35 with a private API endpoint and every control-plane log', () => {
     template.hasResourceProperties('AWS::EKS::Cluster', {

@@ -3,7 +3,7 @@ import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EventStream, type EventStreamProps } from '../../../infra/aws';
-import { newStack, newVpc, statementsOfRole } from './support';
+import { newStack, newVpc, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 const topics = {
   orders: { partitions: 6, retention: Duration.days(7) },
@@ -22,7 +22,7 @@ describe('EventStream', () => {
     stream.grantProduce(producer, 'orders');
     stream.grantConsume(consumer, 'orders', 'notifications');
     template = Template.fromStack(stack);
-  });
+  }, SYNTH_TIMEOUT);
 
   it('is two brokers of Kafka 3.8 over two AZs with TLS, IAM auth only, and broker logs in CloudWatch', () => {
     template.hasResourceProperties('AWS::MSK::Cluster', {

@@ -2,7 +2,7 @@ import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Microservice, ProductTable, type Cluster, type MicroserviceProps } from '../../../infra/aws';
-import { FIXTURE_SOURCES, manifestsOf, newCluster, newStack, statementsOfRole } from './support';
+import { FIXTURE_SOURCES, manifestsOf, newCluster, newStack, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 const runtimeDirectory = FIXTURE_SOURCES.runtimeDirectory as string;
 
@@ -39,7 +39,7 @@ describe('Microservice', () => {
     table.grantReadWriteData(products);
     expect(gateway.internalUrl).toBe('http://gateway.shop.svc.cluster.local:5000');
     template = Template.fromStack(stack);
-  });
+  }, SYNTH_TIMEOUT);
 
   it('scales an autoscaled service with a CPU HPA and leaves the replica count to it', () => {
     const manifests = manifestsOf(template, 'gatewayWorkload');
@@ -120,7 +120,7 @@ describe('Microservice validation', () => {
 
   beforeAll(() => {
     cluster = newCluster(newStack());
-  });
+  }, SYNTH_TIMEOUT);
 
   it('rejects an HPA whose minimum is above its maximum', () => {
     expect(

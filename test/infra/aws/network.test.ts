@@ -1,9 +1,9 @@
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { Network } from '../../../infra/aws';
-import { newStack } from './support';
+import { newStack, SYNTH_TIMEOUT } from './support';
 
-describe('Network', () => {
+describe('Network', { timeout: SYNTH_TIMEOUT }, () => {
   it('spans two AZs with public, private and isolated subnets, one NAT by default, and flow logs', () => {
     // GIVEN / WHEN
     const stack = newStack();

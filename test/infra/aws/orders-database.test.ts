@@ -3,7 +3,7 @@ import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrdersDatabase, SchemaMigration } from '../../../infra/aws';
-import { FIXTURE_SOURCES, newStack, newVpc, statementsOfRole } from './support';
+import { FIXTURE_SOURCES, newStack, newVpc, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 describe('OrdersDatabase', () => {
   let template: Template;
@@ -20,7 +20,7 @@ describe('OrdersDatabase', () => {
       migrationsDirectory: FIXTURE_SOURCES.migrationsDirectory,
     });
     template = Template.fromStack(stack);
-  });
+  }, SYNTH_TIMEOUT);
 
   it('is encrypted Aurora MySQL 3.10 Serverless v2 with the Data API, scaling to zero and pausing by default', () => {
     template.hasResourceProperties('AWS::RDS::DBCluster', {

@@ -2,9 +2,9 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ProductTable } from '../../../infra/aws';
-import { newStack } from './support';
+import { newStack, SYNTH_TIMEOUT } from './support';
 
-describe('ProductTable', () => {
+describe('ProductTable', { timeout: SYNTH_TIMEOUT }, () => {
   it('is on-demand with point-in-time recovery and encryption, kept when it leaves the stack', () => {
     const stack = newStack();
     new ProductTable(stack, 'Products');

@@ -5,7 +5,7 @@ import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createShopApp } from '../../../stacks/aws/shop-app';
-import { FIXTURE_SOURCES, manifestsOf, reviewableTemplate, statementsOfRole } from './support';
+import { FIXTURE_SOURCES, manifestsOf, reviewableTemplate, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 const outdir = () => mkdtempSync(path.join(tmpdir(), 'shop-aws-'));
 
@@ -21,7 +21,7 @@ describe('Shop stacks', () => {
     for (const stack of stacks) templates[stack.stackName] = Template.fromStack(stack);
     const manifest = JSON.parse(readFileSync(path.join(assembly.directory, 'Shop-dev.assets.json'), 'utf8'));
     dockerImages = Object.values(manifest.dockerImages);
-  });
+  }, SYNTH_TIMEOUT);
 
   it.each(['Shop-dev', 'Shop-prod'])('%s matches its reviewed template (asset hashes normalised)', async (stackName) => {
     const template = templates[stackName] as Template;
@@ -121,7 +121,7 @@ describe('Shop stacks', () => {
   });
 });
 
-describe('cdk-nag on the shop app', () => {
+describe('cdk-nag on the shop app', { timeout: SYNTH_TIMEOUT }, () => {
   it('fails the synth on a finding nobody acknowledged', () => {
     // GIVEN the app narrowed to dev, with one bucket that breaks AwsSolutions-S1 (no access logs) and nothing acknowledging it
     const { app, stacks } = createShopApp({ outdir: outdir(), sources: FIXTURE_SOURCES, context: { env: 'dev' } });

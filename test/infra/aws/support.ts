@@ -7,6 +7,12 @@ import { Cluster, Network } from '../../../infra/aws';
 import { FEATURE_FLAGS } from '../../../stacks/aws/app-context';
 import type { ShopSources } from '../../../stacks/aws/shop-stack';
 
+/**
+ * Room for a synthesis (asset fingerprints, esbuild bundles, cdk-nag) on two cores shared with the whole suite:
+ * seconds alone, minutes when every project's tests run at once.
+ */
+export const SYNTH_TIMEOUT = 300_000;
+
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 /** Small stand-ins for the runtime's entry points: infra tests depend on the constructs, not on the services' code. */
