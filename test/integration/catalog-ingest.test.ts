@@ -96,19 +96,17 @@ describe('catalog-ingest on S3 and the DynamoDB API server', () => {
 
   it('updates the product that already has the SKU (also one created through the API) from a JSON-lines file', async () => {
     const store = createProductStore({ dynamo, tableName: env.PRODUCTS_TABLE });
-    const created = await store.create({ name: 'Old name', priceCents: 100, currency: 'EUR', stock: 1, sku: sku(20) });
+    const created = await store.create({ name: 'Old name', description: 'Old description', priceCents: 100, currency: 'EUR', stock: 1, sku: sku(20) });
 
     const key = `catalog/${run}/summer.jsonl`;
-    await upload(
-      key,
-      [
+    const jsonl = [
         JSON.stringify({ sku: sku(20), name: 'New name', priceCents: 150, currency: 'EUR', stock: 7 }),
         '',
         '{"sku": broken',
         JSON.stringify({ sku: sku(21), name: 'Fresh', priceCents: '150', currency: 'EUR', stock: 7 }),
         JSON.stringify({ sku: sku(22), name: 'Fresh', priceCents: 150, currency: 'EUR', stock: 7, colour: 'red' }),
-      ].join('\n'),
-    );
+      ].join('\n');
+    await upload(key, jsonl);
     expect(await report(key)).toEqual({
       source: `s3://${catalogBucket}/${key}`,
       rowsAccepted: 1,
@@ -118,7 +116,12 @@ describe('catalog-ingest on S3 and the DynamoDB API server', () => {
         { line: 5, reason: expect.stringMatching(/^colour: /) },
       ],
     });
-    expect(await productOfSku(sku(20))).toMatchObject({ id: created.id, name: 'New name', priceCents: 150, stock: 7, createdAt: created.createdAt });
+    const updated = await productOfSku(sku(20));
+    expect(updated).toMatchObject({ id: created.id, name: 'New name', priceCents: 150, stock: 7, createdAt: created.createdAt });
+    // The row has no description, so the product has none now; and importing it again writes nothing.
+    expect(updated).not.toHaveProperty('description');
+    await upload(key, jsonl, 2);
+    expect(await productOfSku(sku(20))).toEqual(updated);
   });
 
   it('reports an unsupported file type instead of importing it', async () => {

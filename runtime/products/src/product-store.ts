@@ -6,7 +6,7 @@ import { productsTableSchema } from '../../shared/dynamo';
 import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../shared/errors';
 import { decodeCursor, encodeCursor } from '../../shared/http';
 import { isProductId, newProductId, productIdForSku } from './product-ids';
-import { backOff, getItems, inTable, isConditionFailure, setExpression, transactWrite } from './table-access';
+import { backOff, getItems, inTable, isConditionFailure, updateExpression, transactWrite } from './table-access';
 
 /*
  * Products in the shared products table. Every product is one item `{ id, entity: "product", ... }`;
@@ -89,7 +89,7 @@ export function createProductStore({ dynamo, tableName, now = () => new Date() }
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await read(id);
       if (!current || (requiredSku !== undefined && current.sku !== requiredSku)) return undefined;
-      const set = setExpression({ ...changes, updatedAt: now().toISOString() });
+      const set = updateExpression({ ...changes, updatedAt: now().toISOString() });
       const names = { ...set.names, '#entity': 'entity' };
       if (changes.sku === undefined || changes.sku === current.sku) {
         try {

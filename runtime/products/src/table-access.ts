@@ -56,13 +56,18 @@ export async function transactWrite(dynamo: DynamoDBDocumentClient, input: Trans
 /** Jittered exponential pause between attempts of a contended transaction. */
 export const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
 
-/** `#name` placeholders for attribute names, some of which (`name`) are DynamoDB reserved words. */
-export function setExpression(fields: Record<string, unknown>): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
-  const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+/**
+ * `SET` for the fields with a value and `REMOVE` for those present as `undefined` (an optional field
+ * cleared), with `#name` placeholders because some attribute names (`name`) are DynamoDB reserved words.
+ */
+export function updateExpression(fields: Record<string, unknown>): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const entries = Object.entries(fields);
+  const set = entries.filter(([, value]) => value !== undefined);
+  const removed = entries.filter(([, value]) => value === undefined).map(([field]) => field);
   return {
-    expression: `SET ${entries.map(([field]) => `#${field} = :${field}`).join(', ')}`,
+    expression: [`SET ${set.map(([field]) => `#${field} = :${field}`).join(', ')}`, ...(removed.length ? [`REMOVE ${removed.map((field) => `#${field}`).join(', ')}`] : [])].join(' '),
     names: Object.fromEntries(entries.map(([field]) => [`#${field}`, field])),
-    values: Object.fromEntries(entries.map(([field, value]) => [`:${field}`, value])),
+    values: Object.fromEntries(set.map(([field, value]) => [`:${field}`, value])),
   };
 }
 
