@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.cloudshop.analytics.records.DeadLetter;
 import com.cloudshop.analytics.records.DecodedOrder;
-import com.cloudshop.analytics.records.OrderEvent;
 import com.cloudshop.analytics.records.OrderEventDecoder;
 import com.cloudshop.analytics.records.OrderEventJson;
 import com.cloudshop.analytics.records.WindowResult;

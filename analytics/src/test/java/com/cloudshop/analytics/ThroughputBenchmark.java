@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -121,7 +122,7 @@ public final class ThroughputBenchmark {
                 new TopicPartition("orders", 1), OffsetSpec.latest(),
                 new TopicPartition("orders", 2), OffsetSpec.latest());
         return kafka.admin().listOffsets(latest).all().get().entrySet().stream()
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, entry -> entry.getValue().offset()));
+                .collect(Collectors.toMap(Map.Entry::getKey, entry -> entry.getValue().offset()));
     }
 
     private static Map<TopicPartition, Long> committedOffsets(LocalKafkaBroker kafka) throws Exception {
@@ -129,7 +130,7 @@ public final class ThroughputBenchmark {
                 kafka.admin().listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get();
         return committed.entrySet().stream()
                 .filter(entry -> entry.getValue() != null)
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, entry -> entry.getValue().offset()));
+                .collect(Collectors.toMap(Map.Entry::getKey, entry -> entry.getValue().offset()));
     }
 
     /**
