@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startLocalBackends } from './backends';
 import { invokeCatalogIngest } from './catalog-ingest';
 import { tailOfFile } from './child-process';
-import { findMissingPrerequisites } from './prerequisites';
+import { MissingPrerequisitesError } from './prerequisites';
 import { consoleProgress } from './progress';
 import { provisionSchemas } from './provision';
 import { startServices } from './services';
@@ -55,11 +55,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function main(): Promise<void> {
-  const missing = await findMissingPrerequisites();
-  if (missing.length > 0) {
-    process.stderr.write(`Cannot start the shop on this machine:\n${missing.map((problem) => `  - ${problem}`).join('\n')}\n`);
-    process.exit(1);
-  }
   const stateDir = await createRunDir('start');
   const logsDir = join(stateDir, 'logs');
   progress('launcher', `data and logs of this run: ${stateDir}`);
@@ -145,6 +140,7 @@ function formatTable(rows: readonly Row[]): string {
 }
 
 main().catch(async (error: unknown) => {
-  process.stderr.write(`\nThe shop failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  const reason = error instanceof MissingPrerequisitesError ? error.message : `The shop failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`\n${reason}\n`);
   await shutDown(1);
 });
