@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledgeFindings } from './nag-acknowledgements';
 
 export interface OrdersDatabaseProps {
   readonly vpc: ec2.IVpc;
@@ -110,28 +111,20 @@ export class OrdersDatabase extends Construct {
     if (!this.cluster.secret) throw new Error(`OrdersDatabase ${id}: the cluster was created without a credentials secret`);
     this.secret = this.cluster.secret;
 
-    Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-RDS6',
-      reason: 'IAM database authentication covers direct connections; services use the Data API, which authorises with IAM and reads the secret itself.',
-    });
-    Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason: 'No client connects to the MySQL port (Data API only) and its security group has no ingress, so a non-default port hides nothing.',
-    });
-    Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-RDS14',
-      reason: 'Backtrack is not available on Aurora Serverless v2; point-in-time restore from the automated backups covers recovery.',
-    });
-    Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Rotation needs a rotation Lambda with network access to the cluster; planned with the operations runbook. The Data API reads the current secret version on every call, so rotation will need no service change.',
-    });
-    if (!deletionProtection) {
-      Validations.of(this.cluster).acknowledge({
-        id: 'AwsSolutions-RDS10',
-        reason: 'Deletion protection is off by configuration in this environment (dev), which is torn down and recreated freely.',
-      });
-    }
+    const findings: Record<string, string> = {
+      'AwsSolutions-RDS6':
+        'IAM database authentication covers direct connections; services use the Data API, which authorises with IAM and reads the secret itself.',
+      'AwsSolutions-RDS11':
+        'No client connects to the MySQL port (Data API only) and its security group has no ingress, so a non-default port hides nothing.',
+      'AwsSolutions-RDS14':
+        'Backtrack is not available on Aurora Serverless v2; point-in-time restore from the automated backups covers recovery.',
+      'AwsSolutions-SMG4':
+        'Rotation needs a rotation Lambda with network access to the cluster, not built yet (docs/aws.md). The Data API reads the current secret version on every call, so rotation will need no service change.',
+      ...(deletionProtection
+        ? {}
+        : { 'AwsSolutions-RDS10': 'Deletion protection is off by configuration in this environment (dev), which is torn down and recreated freely.' }),
+    };
+    for (const [finding, reason] of Object.entries(findings)) acknowledgeFindings(this.cluster, [finding], reason);
   }
 
   get clusterArn(): string {
