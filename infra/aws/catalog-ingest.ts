@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +8,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BundledNodeFunction } from './bundled-node-function';
+import type { IProductTable } from './product-table';
 import { acknowledgeFindings, acknowledgeOnStackSingleton, managedPolicyFinding, wildcardResourceFinding } from './nag-acknowledgements';
 import { RUNTIME_DIRECTORY, requireSourceFile } from './repository-layout';
 
@@ -18,7 +18,7 @@ export const REPORTS_PREFIX = 'reports/';
 
 export interface CatalogIngestProps {
   /** The table products are imported into. */
-  readonly table: dynamodb.ITableV2;
+  readonly table: IProductTable;
   /**
    * The handler's source file, exporting `handler`.
    * @default the repository's runtime/catalog-ingest/src/handler.ts
@@ -48,7 +48,7 @@ export interface CatalogIngestProps {
 
 /**
  * The catalogue import: a private, versioned, TLS-only bucket whose new objects under `catalog/` invoke the
- * catalog-ingest handler, which writes products to the table and a report under `reports/`. Failed invocations
+ * catalog-ingest handler, which upserts products in the table and writes a report under `reports/`. Failed invocations
  * (after Lambda's own retries) land in a dead-letter queue.
  */
 export class CatalogIngest extends Construct {
@@ -132,7 +132,8 @@ export class CatalogIngest extends Construct {
     const reportObjects = this.bucket.arnForObjects(`${REPORTS_PREFIX}*`);
     handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [catalogObjects] }));
     handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [reportObjects] }));
-    props.table.grantWriteData(handler);
+    // The import upserts through the products service's store: consistent reads, SKU guards and transactions.
+    props.table.grantReadWriteData(handler);
     this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(handler), {
       prefix: CATALOG_PREFIX,
     });

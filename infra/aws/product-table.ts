@@ -2,13 +2,16 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { productsTableSchema } from '../../runtime/shared/dynamo/products-table';
+import { acknowledgeFindings, wildcardResourceFinding } from './nag-acknowledgements';
+
+/** What users of the products table need: its name and a least-privilege grant. */
+export interface IProductTable {
+  readonly tableName: string;
+  grantReadWriteData(grantee: iam.IGrantable): iam.Grant;
+}
 
 export interface ProductTableProps {
-  /**
-   * The table's partition key; the products service and the catalog import agree on it.
-   * @default { name: 'id', type: STRING }
-   */
-  readonly partitionKey?: dynamodb.Attribute;
   /**
    * Refuse to delete the table until this is turned off.
    * @default false
@@ -21,18 +24,26 @@ export interface ProductTableProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The product catalogue: on-demand DynamoDB with point-in-time recovery and encryption at rest. */
-export class ProductTable extends Construct {
+/**
+ * The product catalogue: on-demand DynamoDB with point-in-time recovery and encryption at rest. Its keys come from the
+ * one key design the products service, the catalog import and the local launcher share (runtime/shared/dynamo).
+ */
+export class ProductTable extends Construct implements IProductTable {
   readonly table: dynamodb.TableV2;
 
   constructor(scope: Construct, id: string, props: ProductTableProps = {}) {
     super(scope, id);
-    const partitionKey = props.partitionKey ?? { name: 'id', type: dynamodb.AttributeType.STRING };
-    if (partitionKey.name.trim() === '') {
-      throw new Error(`ProductTable ${id}: partitionKey name must not be empty`);
-    }
+    const { partitionKey, entityIndex } = productsTableSchema;
     this.table = new dynamodb.TableV2(this, 'Table', {
-      partitionKey,
+      partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      globalSecondaryIndexes: [
+        {
+          indexName: entityIndex.name,
+          partitionKey: { name: entityIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: entityIndex.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
@@ -45,11 +56,16 @@ export class ProductTable extends Construct {
     return this.table.tableName;
   }
 
+  /** Lets the grantee read and write items of this table and query its index, and nothing else. */
   grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grantReadWriteData(grantee);
-  }
-
-  grantWriteData(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grantWriteData(grantee);
+    const grant = this.table.grantReadWriteData(grantee);
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      acknowledgeFindings(
+        grantee.grantPrincipal,
+        [wildcardResourceFinding(this, `${this.table.tableArn}/index/*`)],
+        `Queries of this table's own indexes (only '${productsTableSchema.entityIndex.name}'), as CDK's table grant writes them.`,
+      );
+    }
+    return grant;
   }
 }

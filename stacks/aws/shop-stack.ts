@@ -81,7 +81,7 @@ export class ShopStack extends Stack {
     events.connections.allowDefaultPortFrom(cluster.eksCluster, 'Pods reach the brokers over IAM/TLS');
 
     const catalog = new CatalogIngest(this, 'CatalogIngest', {
-      table: products.table,
+      table: products,
       handlerEntry: sources.catalogIngestEntry,
       ...config.catalog,
       logRetention: config.logRetention,

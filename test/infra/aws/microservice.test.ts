@@ -101,7 +101,11 @@ describe('Microservice', () => {
     expect(productsStatements).toEqual([
       expect.objectContaining({
         Action: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem']),
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ProductsTable/), 'Arn'] },
+        // The table and its index, nothing else.
+        Resource: [
+          { 'Fn::GetAtt': [expect.stringMatching(/^ProductsTable/), 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ProductsTable/), 'Arn'] }, '/index/*']] },
+        ],
       }),
     ]);
     expect(statementsOfRole(template, 'gatewayServiceAccountRole')).toEqual([]);
