@@ -28,11 +28,25 @@ export const metrics = fp(
       registers: [registry],
     });
     app.decorate('metrics', registry);
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode };
-      requests.inc(labels);
-      duration.observe(labels, reply.elapsedTime / 1000);
-      if (reply.statusCode >= 400) errors.inc(labels);
+    // prom-client hashes a label object on every call; the children of each method, route and status
+    // are looked up once and kept (the set is bounded: routes are patterns, statuses a few codes).
+    const children = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<(typeof labelNames)[number]>; errors: Counter.Internal | undefined }>();
+    const childrenOf = (method: string, route: string, status: number) => {
+      const key = `${method} ${route} ${status}`;
+      let found = children.get(key);
+      if (found === undefined) {
+        const values = [method, route, String(status)] as const;
+        found = { requests: requests.labels(...values), duration: duration.labels(...values), errors: status >= 400 ? errors.labels(...values) : undefined };
+        children.set(key, found);
+      }
+      return found;
+    };
+    app.addHook('onResponse', (request, reply, done) => {
+      const child = childrenOf(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+      child.requests.inc();
+      child.duration.observe(reply.elapsedTime / 1000);
+      child.errors?.inc();
+      done();
     });
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       void reply.type(registry.contentType);
