@@ -1,38 +1,21 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { offlineEnvironment as offlineEnvironmentFor } from '../offline-environment';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-// One network guard for both halves' offline tests: the GCP test's preload refuses and logs every TCP connect and DNS lookup.
-const denyNetwork = fileURLToPath(new URL('../gcp/fixtures/deny-network.mjs', import.meta.url));
 const cdkCli = join(repositoryRoot, 'node_modules/aws-cdk/bin/cdk');
 
-/**
- * PATH holds only node (in a folder of its own) and the system tools, so no docker; no AWS credentials, config or
- * instance metadata; every network attempt is refused and logged.
- */
-function offlineEnvironment() {
-  const workDir = mkdtempSync(join(tmpdir(), 'cdk-offline-'));
-  const bin = join(workDir, 'bin');
-  mkdirSync(bin);
-  symlinkSync(process.execPath, join(bin, 'node'));
-  const deniedLog = join(workDir, 'denied-network.log');
-  const env = {
-    PATH: `${bin}:/usr/bin:/bin`,
-    HOME: workDir,
-    AWS_CONFIG_FILE: join(workDir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
+/** No docker, no AWS credentials, config or instance metadata, and no network. */
+const offlineEnvironment = () =>
+  offlineEnvironmentFor('cdk', {
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
     AWS_EC2_METADATA_DISABLED: 'true',
     CDK_DISABLE_CLI_TELEMETRY: 'true',
-    DENIED_NETWORK_LOG: deniedLog,
-    NODE_OPTIONS: `--import ${denyNetwork}`,
-  };
-  const deniedAttempts = () => (existsSync(deniedLog) ? readFileSync(deniedLog, 'utf8') : '');
-  return { workDir, env, deniedAttempts };
-}
+  });
 
 /** The app command of cdk.json, with `npx tsx` swapped for `node --import tsx`: npx is not on the offline PATH. */
 function appFromCdkJson(): string {

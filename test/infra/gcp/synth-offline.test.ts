@@ -1,35 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { offlineEnvironment as offlineEnvironmentFor } from '../offline-environment';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const denyNetwork = fileURLToPath(new URL('./fixtures/deny-network.mjs', import.meta.url));
 const cdktfCli = join(repositoryRoot, 'node_modules/cdktf-cli/bundle/bin/cdktf');
 
-/**
- * An environment with no terraform on PATH (only node, in a folder of its own, plus the system tools)
- * and every TCP connection and DNS lookup refused and logged by the preloaded deny-network.mjs.
- */
-function offlineEnvironment() {
-  const workDir = mkdtempSync(join(tmpdir(), 'cdktf-offline-'));
-  const bin = join(workDir, 'bin');
-  mkdirSync(bin);
-  symlinkSync(process.execPath, join(bin, 'node'));
-  const deniedLog = join(workDir, 'denied-network.log');
-  const env = {
-    PATH: `${bin}:/usr/bin:/bin`,
-    HOME: workDir,
-    // The CLI's version-check telemetry; documented in docs/gcp.md. Synth succeeds without it either way.
-    CHECKPOINT_DISABLE: '1',
-    DENIED_NETWORK_LOG: deniedLog,
-    NODE_OPTIONS: `--import ${denyNetwork}`,
-  };
-  const deniedAttempts = () => (existsSync(deniedLog) ? readFileSync(deniedLog, 'utf8') : '');
-  return { workDir, env, deniedAttempts };
-}
+/** No terraform on PATH and no network. CHECKPOINT_DISABLE turns off the CLI's version-check telemetry (docs/gcp.md). */
+const offlineEnvironment = () => offlineEnvironmentFor('cdktf', { CHECKPOINT_DISABLE: '1' });
 
 describe('cdktf synth', () => {
   it('has no terraform binary to use in the test environment', () => {
