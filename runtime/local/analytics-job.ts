@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runToCompletion, startChild, waitUntil } from './child-process';
 import { repoRoot } from './workspace';
+import { writeMavenClasspath } from './maven';
 
 export interface AnalyticsJobOptions {
   /** Kafka bootstrap servers, `host:port[,host:port]`. */
@@ -45,15 +46,7 @@ export async function startAnalyticsJob(options: AnalyticsJobOptions): Promise<A
   }
   if (isOlderThanSources(flinkClasspathFile)) {
     log('resolving the Flink classpath with Maven');
-    await runToCompletion('mvn', [
-      '--batch-mode',
-      '--quiet',
-      '--file',
-      pom,
-      'dependency:build-classpath',
-      '-Dmdep.includeScope=provided',
-      `-Dmdep.outputFile=${flinkClasspathFile}`,
-    ]);
+    await writeMavenClasspath(pom, 'provided', flinkClasspathFile);
   }
   const flinkClasspath = (await readFile(flinkClasspathFile, 'utf8')).trim();
 

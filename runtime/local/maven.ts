@@ -26,19 +26,24 @@ export async function resolveMavenJars(pomFileName: string): Promise<string[]> {
   await mkdir(join(localCacheDir, 'maven'), { recursive: true });
   // Several test runs may resolve at once; each writes its own files and renames the result into place.
   const outputFile = `${cacheFile}.${process.pid}.txt`;
-  await runToCompletion('mvn', [
-    '--batch-mode',
-    '--quiet',
-    '--file',
-    pom,
-    'dependency:build-classpath',
-    '-Dmdep.includeScope=runtime',
-    `-Dmdep.outputFile=${outputFile}`,
-  ]);
+  await writeMavenClasspath(pom, 'runtime', outputFile);
   const jars = (await readFile(outputFile, 'utf8')).trim().split(':').filter(Boolean);
   await rm(outputFile);
   if (jars.length === 0) throw new Error(`Maven resolved no jars for ${pom}`);
   await writeFile(`${cacheFile}.${process.pid}`, JSON.stringify({ pomSha256, jars } satisfies CachedClasspath, null, 2));
   await rename(`${cacheFile}.${process.pid}`, cacheFile);
   return jars;
+}
+
+/** Has Maven write the jars `pom` needs in `scope` to `outputFile`, as one `:`-separated classpath line. */
+export async function writeMavenClasspath(pom: string, scope: 'runtime' | 'provided', outputFile: string): Promise<void> {
+  await runToCompletion('mvn', [
+    '--batch-mode',
+    '--quiet',
+    '--file',
+    pom,
+    'dependency:build-classpath',
+    `-Dmdep.includeScope=${scope}`,
+    `-Dmdep.outputFile=${outputFile}`,
+  ]);
 }
