@@ -40,6 +40,20 @@ OnUnitActiveSec=10min
 WantedBy=timers.target
 UNIT
 
+# The data lake's FileSink needs a recoverable writer for gs://. Flink's Hadoop file system adapter has one only
+# for HDFS; Flink's own GCS plugin has one, and Dataproc ships it in opt/ without enabling it. Without it the job
+# would fail at its first checkpoint, so the cluster fails to start instead, saying why.
+flink_home=/usr/lib/flink
+shopt -s nullglob
+gs_plugin=
+for jar in "$flink_home"/opt/flink-gs-fs-hadoop-*.jar; do gs_plugin=$jar; done
+if [[ -z "$gs_plugin" ]]; then
+  echo "no flink-gs-fs-hadoop jar in $flink_home/opt: the analytics job cannot write its data lake to gs://" >&2
+  exit 1
+fi
+install -d -m 0755 "$flink_home/plugins/gs-fs-hadoop"
+cp "$gs_plugin" "$flink_home/plugins/gs-fs-hadoop/"
+
 if [[ "$(/usr/share/google/get_metadata_value attributes/dataproc-role)" == "Master" ]]; then
   install -d -m 0755 /usr/local/lib/flink-job /var/lib/flink-job
   # Flink's YARN client needs the Hadoop classpath; "$$" is systemd's escape for a literal "$".
