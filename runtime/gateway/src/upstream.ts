@@ -138,10 +138,8 @@ export class Upstream {
         headersTimeout: request.timeoutMs,
         bodyTimeout: request.timeoutMs,
       });
-      // The answer's chunks as they arrived: one chunk (the usual small JSON answer) is used as it is, never copied.
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(chunk as Buffer);
-      const payload = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      // A view on undici's collected bytes, not a copy; cheaper than iterating the stream (an async iterator per answer).
+      const payload = Buffer.from(await body.arrayBuffer());
       this.onCall(this.name, OUTCOME_BY_CLASS[Math.floor(statusCode / 100)] ?? '5xx', (performance.now() - started) / 1000);
       return { statusCode, headers, body: payload };
     } catch (error) {
