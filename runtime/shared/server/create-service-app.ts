@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type RawServerDefault } from 'fastify';
-import pino from 'pino';
 import { errorHandler } from './error-handler';
 import { health, type ReadinessCheck } from './health';
 import { metrics } from './metrics';
@@ -35,16 +34,11 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * error shape, health, readiness and metrics. Services add their routes to it; it never listens (see `runServer`).
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
-  // A synchronous stdout write per completion line costs a system call on every request; buffered
-  // writes batch them. pino flushes the buffer on process exit, and the onClose hook below flushes it
-  // on a clean shutdown.
-  const destination = options.logger === undefined ? pino.destination({ dest: 1, sync: false, minLength: 4096 }) : undefined;
   const app = Fastify({
     logger: options.logger ?? {
       level: options.logLevel ?? 'info',
       base: { service: options.service },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
-      stream: destination,
     },
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
@@ -61,12 +55,6 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
-  if (destination !== undefined) {
-    app.addHook('onClose', (_instance, done) => {
-      destination.flushSync();
-      done();
-    });
-  }
   // Callback-style hooks: these run on every request, and an async hook costs a promise each time.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
