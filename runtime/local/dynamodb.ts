@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToCompletion, startChild, type RunningChild, waitUntil } from './child-process';
 import { freePort } from './network';
@@ -22,26 +23,23 @@ export interface DynamoDbApiHandle {
   stop(): Promise<void>;
 }
 
-const requirementsFile = join(backendDescriptorsDir, 'moto-requirements.txt');
+const sourceDir = join(backendDescriptorsDir, 'dynamodb-api');
+const sourceFiles = ['go.mod', 'go.sum', 'main.go', 'minidyn-v0.8.2.patch'] as const;
+const patchedModule = 'vendor/github.com/truora/minidyn';
 
 /**
- * An in-memory implementation of the DynamoDB API (moto's server mode, Apache-2.0), installed from
- * PyPI into a venv under .local/, serving one request at a time so that conditional writes are atomic
- * as in DynamoDB (see backends/serialized_moto_server.py). It is not Amazon's DynamoDB: data lives in
- * the process and is gone when it stops. See docs/adr/0001-local-dynamodb.md.
+ * An in-memory implementation of the DynamoDB API (minidyn's HTTP server, Apache-2.0, with two fixes
+ * of ours), built with Go from the Go module proxy into .local/. Every request runs under one lock,
+ * so conditional writes and transactions are atomic as in DynamoDB. It is not Amazon's DynamoDB: data
+ * lives in the process and is gone when it stops. See docs/adr/0001-local-dynamodb.md.
  */
 export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<DynamoDbApiHandle> {
   const progress = options.progress ?? silentProgress;
-  const python = await installMoto(progress);
+  const binary = await buildDynamoDbApi(progress);
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  progress('dynamodb-api', `starting moto on ${endpoint}`);
-  const child = await startChild({
-    name: 'dynamodb-api',
-    command: python,
-    args: [join(backendDescriptorsDir, 'serialized_moto_server.py'), '127.0.0.1', String(port)],
-    logFile: options.logFile,
-  });
+  progress('dynamodb-api', `starting minidyn on ${endpoint}`);
+  const child = await startChild({ name: 'dynamodb-api', command: binary, args: ['-port', String(port)], logFile: options.logFile });
   try {
     await waitForDynamoDbApi(endpoint, child);
   } catch (error) {
@@ -53,43 +51,47 @@ export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<Dyn
 }
 
 /**
- * A venv with moto in .local/, named after the requirements it was built from, so a changed pin
- * builds a new one and concurrent first starts never build into the same directory. Returns its python.
+ * The server binary in .local/, named after the sources it was built from, so a changed pin or patch
+ * builds a new one and concurrent first starts never build into the same directory. The build runs
+ * in a temporary directory outside this repository, because `git apply` inside a work tree resolves
+ * paths from its root. Returns the binary's path.
  */
-async function installMoto(progress: Progress): Promise<string> {
-  const requirementsHash = createHash('sha256').update(await readFile(requirementsFile)).digest('hex').slice(0, 16);
-  const venvDir = join(localCacheDir, `moto-venv-${requirementsHash}`);
-  const python = join(venvDir, 'bin/python');
-  if (existsSync(python)) return python;
-  progress('dynamodb-api', 'installing moto from PyPI into .local/ (first start only)');
-  const building = `${venvDir}.building-${process.pid}`;
+async function buildDynamoDbApi(progress: Progress): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of sourceFiles) hash.update(await readFile(join(sourceDir, file)));
+  const installDir = join(localCacheDir, `dynamodb-api-${hash.digest('hex').slice(0, 16)}`);
+  const binary = join(installDir, 'dynamodb-api');
+  if (existsSync(binary)) return binary;
+  progress('dynamodb-api', 'building minidyn with Go into .local/ (first start only)');
+  const buildDir = await mkdtemp(join(tmpdir(), 'dynamodb-api-'));
+  const building = `${installDir}.building-${process.pid}`;
   try {
-    // A venv's python finds its packages relative to itself, so the venv still works once renamed.
-    await runToCompletion('python3', ['-m', 'venv', building]);
-    // Byte-compiling all of moto's services at install time costs more than half the install; Python
-    // compiles the few modules the DynamoDB server imports on its first start instead.
-    await runToCompletion(join(building, 'bin/python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-compile', '--requirement', requirementsFile]);
-    await publishDirectory(building, venvDir);
+    for (const file of sourceFiles) await copyFile(join(sourceDir, file), join(buildDir, file));
+    // A go.work or GOFLAGS of the user's must not change what gets built.
+    const env = { ...process.env, GOWORK: 'off', GOFLAGS: '', CGO_ENABLED: '0' };
+    await runToCompletion('go', ['mod', 'vendor'], { cwd: buildDir, env });
+    await runToCompletion('git', ['apply', '-p1', `--directory=${patchedModule}`, 'minidyn-v0.8.2.patch'], { cwd: buildDir, env });
+    await mkdir(building, { recursive: true });
+    await runToCompletion('go', ['build', '-mod=vendor', '-trimpath', '-o', join(building, 'dynamodb-api'), '.'], { cwd: buildDir, env });
+    await publishDirectory(building, installDir);
   } finally {
+    await rm(buildDir, { recursive: true, force: true });
     await rm(building, { recursive: true, force: true });
   }
-  return python;
+  return binary;
 }
 
 async function waitForDynamoDbApi(endpoint: string, child: RunningChild): Promise<void> {
   await waitUntil(
     async () => {
-      // An unsigned ListTables is enough to know the DynamoDB handler answers; moto does not check signatures.
+      // Describing a table that does not exist is the cheapest call that proves the DynamoDB handler answers.
       const response = await fetch(endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', authorization: LOCAL_SIGNATURE_STUB },
-        body: '{}',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.DescribeTable' },
+        body: JSON.stringify({ TableName: 'readiness-probe' }),
       });
-      return response.ok;
+      return (await response.text()).includes('ResourceNotFoundException');
     },
     { description: `the DynamoDB API at ${endpoint}`, timeoutMs: 60_000, child },
   );
 }
-
-// moto routes a request to a service by the credential scope in the Authorization header.
-const LOCAL_SIGNATURE_STUB = 'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';

@@ -17,6 +17,8 @@ interface Prerequisite {
 }
 
 const MINIMUM_JAVA = 17;
+// Go 1.21 is the first that downloads the toolchain a module's go.mod asks for (1.26 here).
+const MINIMUM_GO = [1, 21] as const;
 
 const PREREQUISITES: readonly Prerequisite[] = [
   {
@@ -31,10 +33,16 @@ const PREREQUISITES: readonly Prerequisite[] = [
   { command: 'jar', args: ['--version'], install: `a full JDK ${MINIMUM_JAVA}+, not only a JRE (jar unpacks MariaDB)` },
   { command: 'mvn', args: ['--version'], install: 'Maven 3.8+ (it fetches Kafka and MariaDB from Maven Central)' },
   {
-    command: 'python3',
-    args: ['-c', 'import venv, ensurepip'],
-    install: 'Python 3.9+ with its venv module (Debian: apt-get install python3-venv); it runs the DynamoDB API server',
+    command: 'go',
+    args: ['version'],
+    install: `Go ${MINIMUM_GO.join('.')}+ (it builds the local DynamoDB API server; an older Go than the module asks for fetches the newer toolchain itself)`,
+    check: (output) => {
+      const [major = 0, minor = 0] = (/go(\d+)\.(\d+)/.exec(output) ?? []).slice(1).map(Number);
+      const [minMajor, minMinor] = MINIMUM_GO;
+      return major > minMajor || (major === minMajor && minor >= minMinor) ? undefined : `go on PATH is ${output.trim()}: install Go ${MINIMUM_GO.join('.')}+`;
+    },
   },
+  { command: 'git', args: ['--version'], install: 'git (it applies our fixes to the DynamoDB API server before the build)' },
 ];
 
 /** Checks every tool the local backends need and reports all that are missing at once. */

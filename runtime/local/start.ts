@@ -11,7 +11,7 @@ import { startSmtpSink } from './smtp-sink';
 import { createRunDir } from './workspace';
 
 /*
- * `npm start`: the whole shop on this machine. Backends from Maven Central, PyPI and npm, the schemas,
+ * `npm start`: the whole shop on this machine. Backends from Maven Central, the Go module proxy and npm, the schemas,
  * an SMTP sink, the analytics job and the five services; Ctrl-C stops everything in reverse order.
  */
 

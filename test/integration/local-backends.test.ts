@@ -4,8 +4,10 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   TransactWriteItemsCommand,
   TransactionCanceledException,
+  UpdateItemCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -107,7 +109,7 @@ describe('Kafka', () => {
   });
 });
 
-describe('DynamoDB API (moto)', () => {
+describe('DynamoDB API (minidyn)', () => {
   const dynamo = new DynamoDBClient({ ...awsClientConfig, endpoint: env.DYNAMODB_ENDPOINT });
   const tableName = `stock-test-${randomUUID()}`;
   const stockOf = async (id: string) => {
@@ -155,6 +157,53 @@ describe('DynamoDB API (moto)', () => {
     const attempts = await Promise.allSettled(Array.from({ length: 20 }, () => dynamo.send(new TransactWriteItemsCommand({ TransactItems: [reserve(id, 1)] }))));
     expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(5);
     expect(await stockOf(id)).toBe(0);
+  });
+
+  it('removes attributes with REMOVE, also next to a SET', async () => {
+    const id = `removable-${randomUUID()}`;
+    await dynamo.send(new PutItemCommand({ TableName: tableName, Item: { id: { S: id }, stock: { N: '1' }, note: { S: 'old' }, tag: { S: 'x' } } }));
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { id: { S: id } },
+        UpdateExpression: 'SET stock = :stock REMOVE note, #tag',
+        ExpressionAttributeNames: { '#tag': 'tag' },
+        ExpressionAttributeValues: { ':stock': { N: '2' } },
+      }),
+    );
+    const { Item } = await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { id: { S: id } } }));
+    expect(Item).toEqual({ id: { S: id }, stock: { N: '2' } });
+  });
+
+  it('rolls back an item a cancelled transaction created, in the table and in its index', async () => {
+    const indexed = `indexed-${randomUUID()}`;
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: indexed,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'id', AttributeType: 'S' },
+          { AttributeName: 'kind', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [{ IndexName: 'by-kind', KeySchema: [{ AttributeName: 'kind', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      }),
+    );
+    await dynamo.send(new PutItemCommand({ TableName: indexed, Item: { id: { S: 'product' }, kind: { S: 'product' }, stock: { N: '1' } } }));
+    const reservation = { Put: { TableName: indexed, Item: { id: { S: 'reservation' }, kind: { S: 'reservation' } }, ConditionExpression: 'attribute_not_exists(id)' } };
+    const decrement = (quantity: number): TransactWriteItem => ({
+      Update: { TableName: indexed, Key: { id: { S: 'product' } }, UpdateExpression: 'SET stock = stock - :q', ConditionExpression: 'stock >= :q', ExpressionAttributeValues: { ':q': { N: String(quantity) } } },
+    });
+    const reservations = async () =>
+      (await dynamo.send(new QueryCommand({ TableName: indexed, IndexName: 'by-kind', KeyConditionExpression: 'kind = :kind', ExpressionAttributeValues: { ':kind': { S: 'reservation' } } }))).Items ?? [];
+
+    await expect(dynamo.send(new TransactWriteItemsCommand({ TransactItems: [reservation, decrement(2)] }))).rejects.toBeInstanceOf(TransactionCanceledException);
+    const { Item } = await dynamo.send(new GetItemCommand({ TableName: indexed, Key: { id: { S: 'reservation' } } }));
+    expect(Item).toBeUndefined();
+    expect(await reservations()).toEqual([]);
+
+    await dynamo.send(new TransactWriteItemsCommand({ TransactItems: [reservation, decrement(1)] }));
+    expect(await reservations()).toHaveLength(1);
   });
 
   it('has the products table the launcher provisions', async () => {
