@@ -6,7 +6,7 @@ import {
   RollbackTransactionCommand,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import { DuplicateKeyError, SqlUnavailableError, duplicateKeyName, type ExecuteResult, type SqlClient, type SqlExecutor, type SqlParams } from './sql-client';
+import { DuplicateKeyError, SqlConflictError, SqlUnavailableError, duplicateKeyName, retryConflicts, type ExecuteResult, type SqlClient, type SqlExecutor, type SqlParams } from './sql-client';
 import { toSqlTimestamp } from './timestamps';
 
 export interface DataApiSqlClientOptions {
@@ -50,6 +50,9 @@ function mapError(error: unknown): never {
   const message = errorMessage(error);
   if (name === 'BadRequestException' && message.includes('Duplicate entry')) {
     throw new DuplicateKeyError(duplicateKeyName(message), message);
+  }
+  if (name === 'BadRequestException' && /Deadlock found|Lock wait timeout exceeded/.test(message)) {
+    throw new SqlConflictError(`transaction aborted by a lock conflict: ${message}`, { cause: error });
   }
   if (
     isResuming(error) ||
@@ -99,18 +102,20 @@ export function createDataApiSqlClient(options: DataApiSqlClientOptions): SqlCli
   const executor = executorIn();
   return {
     ...executor,
-    async transaction(work) {
-      const { transactionId } = await send(() => client.send(new BeginTransactionCommand(target)));
-      try {
-        const result = await work(executorIn(transactionId));
-        await send(() => client.send(new CommitTransactionCommand({ resourceArn: target.resourceArn, secretArn: target.secretArn, transactionId })));
-        return result;
-      } catch (error) {
-        await client
-          .send(new RollbackTransactionCommand({ resourceArn: target.resourceArn, secretArn: target.secretArn, transactionId }))
-          .catch(() => undefined);
-        throw error;
-      }
+    transaction(work, options) {
+      return retryConflicts(options?.conflictRetries ?? 0, async () => {
+        const { transactionId } = await send(() => client.send(new BeginTransactionCommand(target)));
+        try {
+          const result = await work(executorIn(transactionId));
+          await send(() => client.send(new CommitTransactionCommand({ resourceArn: target.resourceArn, secretArn: target.secretArn, transactionId })));
+          return result;
+        } catch (error) {
+          await client
+            .send(new RollbackTransactionCommand({ resourceArn: target.resourceArn, secretArn: target.secretArn, transactionId }))
+            .catch(() => undefined);
+          throw error;
+        }
+      });
     },
     async ping() {
       await executor.query('SELECT 1 AS ok');

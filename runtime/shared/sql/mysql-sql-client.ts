@@ -1,5 +1,5 @@
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
-import { DuplicateKeyError, SqlUnavailableError, duplicateKeyName, type ExecuteResult, type SqlClient, type SqlExecutor, type SqlParams } from './sql-client';
+import { DuplicateKeyError, SqlConflictError, SqlUnavailableError, duplicateKeyName, retryConflicts, type ExecuteResult, type SqlClient, type SqlExecutor, type SqlParams } from './sql-client';
 
 export interface MysqlSqlClientOptions {
   /** `mysql://user:password@host:port/database` */
@@ -10,11 +10,13 @@ export interface MysqlSqlClientOptions {
   readonly connectTimeoutMs?: number;
 }
 
+const CONFLICT = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'EPIPE']);
 
 function mapError(error: unknown): never {
   const e = error as { code?: string; message?: string };
   if (e.code === 'ER_DUP_ENTRY') throw new DuplicateKeyError(duplicateKeyName(e.message ?? ''), e.message ?? 'duplicate key');
+  if (e.code && CONFLICT.has(e.code)) throw new SqlConflictError(`transaction aborted by a lock conflict (${e.code})`, { cause: error });
   if (e.code && UNAVAILABLE.has(e.code)) throw new SqlUnavailableError(`database unreachable (${e.code})`, { cause: error });
   throw error;
 }
@@ -55,24 +57,26 @@ export function createMysqlSqlClient(options: MysqlSqlClientOptions): SqlClient 
   const executor = executorOf(pool);
   return {
     ...executor,
-    async transaction(work) {
-      let connection: PoolConnection;
-      try {
-        connection = await pool.getConnection();
-      } catch (error) {
-        return mapError(error);
-      }
-      try {
-        await connection.beginTransaction();
-        const result = await work(executorOf(connection));
-        await connection.commit();
-        return result;
-      } catch (error) {
-        await connection.rollback().catch(() => undefined);
-        throw error;
-      } finally {
-        connection.release();
-      }
+    transaction(work, options) {
+      return retryConflicts(options?.conflictRetries ?? 0, async () => {
+        let connection: PoolConnection;
+        try {
+          connection = await pool.getConnection();
+        } catch (error) {
+          return mapError(error);
+        }
+        try {
+          await connection.beginTransaction();
+          const result = await work(executorOf(connection));
+          await connection.commit().catch(mapError);
+          return result;
+        } catch (error) {
+          await connection.rollback().catch(() => undefined);
+          throw error;
+        } finally {
+          connection.release();
+        }
+      });
     },
     async ping() {
       await executor.query('SELECT 1 AS ok');

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { describe, expect, it } from 'vitest';
-import { DuplicateKeyError, SqlUnavailableError, createDataApiSqlClient } from '../../../runtime/shared/sql';
+import { DuplicateKeyError, SqlConflictError, SqlUnavailableError, createDataApiSqlClient } from '../../../runtime/shared/sql';
 
 /*
  * Contract tests of the Data API driver. Nothing can serve the RDS Data API offline, so these drive
@@ -98,6 +98,25 @@ describe('Data API SqlClient', () => {
     await expect(sql.transaction(async () => Promise.reject(new Error('domain rule failed')))).rejects.toThrow('domain rule failed');
     expect(exchanges.map((e) => e.path)).toEqual(['/BeginTransaction', '/RollbackTransaction']);
     expect(exchanges[1]!.body).toMatchObject({ transactionId: 'tx-2' });
+  });
+
+  it('runs a transaction the server aborted for a deadlock again, when asked to, and gives up after the retries', async () => {
+    const deadlock: Answer = { status: 400, errorType: 'BadRequestException', body: { message: 'Deadlock found when trying to get lock; try restarting transaction' } };
+    const rolledBack: Answer = { status: 200, body: { transactionStatus: 'Rollback Complete' } };
+    const { sql, exchanges } = scriptedDataApi([
+      { status: 200, body: { transactionId: 'tx-a' } },
+      deadlock,
+      rolledBack,
+      { status: 200, body: { transactionId: 'tx-b' } },
+      { status: 200, body: { numberOfRecordsUpdated: 1 } },
+      { status: 200, body: { transactionStatus: 'Transaction Committed' } },
+    ]);
+    await sql.transaction((tx) => tx.execute('INSERT INTO outbox ...'), { conflictRetries: 1 });
+    expect(exchanges.map((e) => e.path)).toEqual(['/BeginTransaction', '/Execute', '/RollbackTransaction', '/BeginTransaction', '/Execute', '/CommitTransaction']);
+    expect(exchanges[4]!.body.transactionId).toBe('tx-b');
+
+    const { sql: once } = scriptedDataApi([{ status: 200, body: { transactionId: 'tx-c' } }, deadlock, rolledBack]);
+    await expect(once.transaction((tx) => tx.execute('INSERT INTO outbox ...'))).rejects.toBeInstanceOf(SqlConflictError);
   });
 
   it('maps a duplicate entry to DuplicateKeyError with the key name', async () => {

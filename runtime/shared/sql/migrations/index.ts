@@ -86,4 +86,9 @@ export const migrations: readonly Migration[] = [
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
     ],
   },
+  {
+    version: 4,
+    name: 'index for the idempotency keys retention',
+    statements: ['CREATE INDEX IF NOT EXISTS ix_idempotency_created ON idempotency_keys (created_at)'],
+  },
 ];
