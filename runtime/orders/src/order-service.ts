@@ -32,6 +32,11 @@ export interface OrderServiceDeps {
   /** Called after an order's transaction committed, e.g. to wake the outbox relay. */
   readonly onOrderPlaced?: () => void;
   readonly log: Pick<FastifyBaseLogger, 'error' | 'warn'>;
+  /**
+   * Waits before each background retry of a stock release that failed, after which the release is
+   * given up and logged for an operator. @default 1 s, 2 s, 5 s, 10 s, 30 s, then 60 s five times (about 7 minutes)
+   */
+  readonly releaseRetryDelaysMs?: readonly number[];
   /** @default crypto.randomUUID */
   readonly newId?: () => string;
   /** @default () => new Date() */
@@ -86,12 +91,39 @@ export function createOrderService(deps: OrderServiceDeps) {
     return order;
   }
 
+  const releaseRetryDelaysMs = deps.releaseRetryDelaysMs ?? [1000, 2000, 5000, 10_000, 30_000, 60_000, 60_000, 60_000, 60_000, 60_000];
+  // Releases that failed, retried in the background so a short products outage does not leave stock
+  // reserved for orders that do not exist. Pending timers by reservation id.
+  const owedReleases = new Map<string, NodeJS.Timeout>();
+  const retryingReleases = new Set<Promise<void>>();
+
+  function giveUpRelease(reservationId: string, error: unknown): void {
+    deps.log.error(
+      { err: error, reservationId },
+      `gave up releasing a stock reservation; its stock stays reserved until released by hand (DELETE /products/reservations/${reservationId})`,
+    );
+  }
+
+  function retryReleaseLater(reservationId: string, attempt: number, lastError: unknown): void {
+    const delayMs = releaseRetryDelaysMs[attempt];
+    if (delayMs === undefined) return giveUpRelease(reservationId, lastError);
+    const timer = setTimeout(() => {
+      owedReleases.delete(reservationId);
+      const retrying = deps.products.releaseStock(reservationId).catch((error: unknown) => retryReleaseLater(reservationId, attempt + 1, error));
+      retryingReleases.add(retrying);
+      void retrying.finally(() => retryingReleases.delete(retrying));
+    }, delayMs);
+    // A pending retry must not keep the process alive; shutdown makes a last attempt instead (settle).
+    timer.unref();
+    owedReleases.set(reservationId, timer);
+  }
+
   async function releaseQuietly(reservationId: string, requestId: string | undefined, reason: string): Promise<void> {
     try {
       await deps.products.releaseStock(reservationId, requestId);
     } catch (error) {
-      // The stock stays reserved for an order that does not exist; the log line lets an operator release it.
-      deps.log.error({ err: error, reservationId, reason }, 'could not release a stock reservation');
+      deps.log.warn({ err: error, reservationId, reason }, 'could not release a stock reservation; retrying in the background');
+      retryReleaseLater(reservationId, 0, error);
     }
   }
 
@@ -201,9 +233,21 @@ export function createOrderService(deps: OrderServiceDeps) {
       return placement;
     },
 
-    /** Resolves once every placement under way has finished (graceful shutdown). */
+    /**
+     * Resolves once every placement under way has finished and every release still owed had one last
+     * attempt (graceful shutdown); releases that fail then are logged for an operator.
+     */
     async settle(): Promise<void> {
       await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...retryingReleases]);
+      const owed = [...owedReleases.entries()];
+      owedReleases.clear();
+      await Promise.all(
+        owed.map(async ([reservationId, timer]) => {
+          clearTimeout(timer);
+          await deps.products.releaseStock(reservationId).catch((error: unknown) => giveUpRelease(reservationId, error));
+        }),
+      );
     },
 
     async getOrder(id: string): Promise<Order> {

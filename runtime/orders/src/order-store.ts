@@ -77,30 +77,35 @@ export function createOrderStore(sql: SqlClient) {
     async insertPlacedOrder(placed: NewOrder): Promise<void> {
       const { order } = placed;
       const createdAt = toSqlTimestamp(new Date(order.createdAt));
-      await sql.transaction(async (tx) => {
-        // First, so a concurrent retry with the same key waits on this row's lock and then fails fast.
-        if (placed.idempotency) {
+      await sql.transaction(
+        async (tx) => {
+          // First, so a concurrent retry with the same key waits on this row's lock and then fails fast.
+          if (placed.idempotency) {
+            await tx.execute(
+              'INSERT INTO idempotency_keys (idempotency_key, request_hash, order_id, created_at) VALUES (:key, :hash, :orderId, :createdAt)',
+              { key: placed.idempotency.key, hash: placed.idempotency.requestHash, orderId: order.id, createdAt },
+            );
+          }
           await tx.execute(
-            'INSERT INTO idempotency_keys (idempotency_key, request_hash, order_id, created_at) VALUES (:key, :hash, :orderId, :createdAt)',
-            { key: placed.idempotency.key, hash: placed.idempotency.requestHash, orderId: order.id, createdAt },
+            `INSERT INTO orders (id, user_id, status, total_cents, currency, reservation_id, created_at)
+             VALUES (:id, :userId, :status, :totalCents, :currency, :reservationId, :createdAt)`,
+            { id: order.id, userId: order.userId, status: order.status, totalCents: order.totalCents, currency: order.currency, reservationId: placed.reservationId, createdAt },
           );
-        }
-        await tx.execute(
-          `INSERT INTO orders (id, user_id, status, total_cents, currency, reservation_id, created_at)
-           VALUES (:id, :userId, :status, :totalCents, :currency, :reservationId, :createdAt)`,
-          { id: order.id, userId: order.userId, status: order.status, totalCents: order.totalCents, currency: order.currency, reservationId: placed.reservationId, createdAt },
-        );
-        const lineParams: Record<string, string | number> = { orderId: order.id };
-        const lines = order.items.map((item, i) => {
-          Object.assign(lineParams, { [`line${i}`]: i + 1, [`product${i}`]: item.productId, [`quantity${i}`]: item.quantity, [`price${i}`]: item.unitPriceCents });
-          return `(:orderId, :line${i}, :product${i}, :quantity${i}, :price${i})`;
-        });
-        await tx.execute(`INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price_cents) VALUES ${lines.join(', ')}`, lineParams);
-        await tx.execute(
-          'INSERT INTO outbox (event_id, topic, message_key, payload, created_at) VALUES (:eventId, :topic, :messageKey, :payload, :createdAt)',
-          { eventId: placed.event.eventId, topic: placed.topic, messageKey: placed.messageKey, payload: JSON.stringify(placed.event), createdAt },
-        );
-      });
+          const lineParams: Record<string, string | number> = { orderId: order.id };
+          const lines = order.items.map((item, i) => {
+            Object.assign(lineParams, { [`line${i}`]: i + 1, [`product${i}`]: item.productId, [`quantity${i}`]: item.quantity, [`price${i}`]: item.unitPriceCents });
+            return `(:orderId, :line${i}, :product${i}, :quantity${i}, :price${i})`;
+          });
+          await tx.execute(`INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price_cents) VALUES ${lines.join(', ')}`, lineParams);
+          await tx.execute(
+            'INSERT INTO outbox (event_id, topic, message_key, payload, created_at) VALUES (:eventId, :topic, :messageKey, :payload, :createdAt)',
+            { eventId: placed.event.eventId, topic: placed.topic, messageKey: placed.messageKey, payload: JSON.stringify(placed.event), createdAt },
+          );
+        },
+        // The outbox relay marks rows published while orders insert new ones, and InnoDB now and then
+        // breaks the two apart with a deadlock; the insert is database-only work, safe to run again.
+        { conflictRetries: 3 },
+      );
     },
 
     async findIdempotencyKey(key: string): Promise<StoredIdempotencyKey | undefined> {

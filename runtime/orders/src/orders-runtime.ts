@@ -11,6 +11,7 @@ import type { OrdersConfig } from './config';
 import { createOrderService } from './order-service';
 import { createOrderStore } from './order-store';
 import { createOutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+import { createRetentionSweeper } from './retention';
 
 export interface OrdersRuntimeOptions {
   /** Outbox relay timing (tests shorten it). @default - the relay's defaults */
@@ -31,6 +32,7 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
   const productsHttp = createServiceClient({ name: 'products', baseUrl: config.PRODUCTS_URL });
   const publisher = createEventPublisher(createKafka({ clientId: 'orders', env: config, logger: log }));
   const relay = createOutboxRelay({ sql, publisher, log, ...options.relay });
+  const retention = createRetentionSweeper({ sql, log });
   const orderService = createOrderService({
     users: createUsersClient(usersHttp),
     products: createProductsClient(productsHttp),
@@ -41,10 +43,17 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
 
   const app = buildApp({ orderService, readiness: { database: () => sql.ping() }, logLevel: config.LOG_LEVEL });
   // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
-  void app.register(async (instance) => relay.registerMetrics(instance.metrics));
-  app.addHook('onReady', async () => relay.start());
+  void app.register(async (instance) => {
+    relay.registerMetrics(instance.metrics);
+    retention.registerMetrics(instance.metrics);
+  });
+  app.addHook('onReady', async () => {
+    relay.start();
+    retention.start();
+  });
   app.addHook('onClose', async () => {
     await orderService.settle();
+    await retention.stop();
     await relay.stop();
     await publisher.close();
     await Promise.allSettled([usersHttp.close(), productsHttp.close()]);

@@ -73,12 +73,12 @@ function fakes() {
 let app: ServiceApp | undefined;
 afterEach(async () => app?.close());
 
-function setup() {
+function setup(options: { releaseRetryDelaysMs?: readonly number[] } = {}) {
   const store = memoryStore();
   const deps = fakes();
   const onOrderPlaced = vi.fn();
   const log = { error: vi.fn(), warn: vi.fn() };
-  const orderService = createOrderService({ users: deps.users, products: deps.products, store: store as unknown as OrderStore, onOrderPlaced, log });
+  const orderService = createOrderService({ users: deps.users, products: deps.products, store: store as unknown as OrderStore, onOrderPlaced, log, ...options });
   app = buildApp({ orderService, readiness: {}, logger: false });
   return { app, store, onOrderPlaced, log, orderService, ...deps };
 }
@@ -219,6 +219,33 @@ describe('POST /orders', () => {
     expect(released).toHaveLength(1);
     expect(reserved.size).toBe(0);
     expect(store.placed).toHaveLength(0);
+  });
+
+  it('retries a release that failed in the background until the products service takes it', async () => {
+    const { app, store, products, reserved, log } = setup({ releaseRetryDelaysMs: [5, 5, 5] });
+    const releaseForReal = products.releaseStock.getMockImplementation()!;
+    const productsDown = new DependencyUnavailableError('products', new Error('ECONNREFUSED'));
+    products.releaseStock.mockRejectedValueOnce(productsDown).mockRejectedValueOnce(productsDown).mockImplementation(releaseForReal);
+    store.failNextInsert = new SqlUnavailableError('database unreachable (ECONNREFUSED)');
+
+    expect((await post(app, order())).statusCode).toBe(503);
+    expect(reserved.size).toBe(1);
+    await vi.waitFor(() => expect(reserved.size).toBe(0));
+    expect(products.releaseStock).toHaveBeenCalledTimes(3);
+    expect(log.warn).toHaveBeenCalledWith(expect.objectContaining({ reservationId: expect.any(String) }), expect.stringContaining('retrying in the background'));
+    expect(log.error).not.toHaveBeenCalled();
+  });
+
+  it('gives a release still owed one last try at shutdown, and names the reservation to release by hand if that fails too', async () => {
+    const { app, store, products, orderService, log } = setup({ releaseRetryDelaysMs: [60_000] });
+    products.releaseStock.mockRejectedValue(new DependencyUnavailableError('products', new Error('ECONNREFUSED')));
+    store.failNextInsert = new SqlUnavailableError('database unreachable (ECONNREFUSED)');
+    expect((await post(app, order())).statusCode).toBe(503);
+    const reservationId = products.reserveStock.mock.calls[0]![0];
+
+    await orderService.settle();
+    expect(products.releaseStock).toHaveBeenCalledTimes(2);
+    expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ reservationId }), expect.stringContaining(`DELETE /products/reservations/${reservationId}`));
   });
 });
 
