@@ -25,15 +25,15 @@ export interface ProductTableProps {
 }
 
 /**
- * The product catalogue: on-demand DynamoDB with point-in-time recovery and encryption at rest. Its keys come from the
- * one key design the products service, the catalog import and the local launcher share (runtime/shared/dynamo).
+ * The product catalogue: on-demand DynamoDB with point-in-time recovery, encryption at rest and a time to live that
+ * expires old stock reservations. Its keys come from the one key design the products service, the catalog import and the local launcher share (runtime/shared/dynamo).
  */
 export class ProductTable extends Construct implements IProductTable {
   readonly table: dynamodb.TableV2;
 
   constructor(scope: Construct, id: string, props: ProductTableProps = {}) {
     super(scope, id);
-    const { partitionKey, entityIndex } = productsTableSchema;
+    const { partitionKey, entityIndex, timeToLiveAttribute } = productsTableSchema;
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
       globalSecondaryIndexes: [
@@ -45,6 +45,7 @@ export class ProductTable extends Construct implements IProductTable {
         },
       ],
       billing: dynamodb.Billing.onDemand(),
+      timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       deletionProtection: props.deletionProtection ?? false,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Product } from '../../runtime/shared/api/products';
-import { createDynamoClient } from '../../runtime/shared/dynamo';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoClient, productsTableSchema } from '../../runtime/shared/dynamo';
 import type { ServiceApp } from '../../runtime/shared/server';
 import { buildApp } from '../../runtime/products/src/app';
 import { createProductStore } from '../../runtime/products/src/product-store';
@@ -178,6 +179,30 @@ describe('stock reservations on the DynamoDB API server', () => {
     expect(reused.statusCode).toBe(409);
     expect(reused.json().error.code).toBe('RESERVATION_ID_REUSED');
     expect(await stockOf(product.id)).toBe(7);
+  });
+
+  it('answers a repeat of a reservation that took the last units with that reservation, not a shortfall', async () => {
+    const product = await createProduct({ stock: 3 });
+    const reservationId = randomUUID();
+    const items = [{ productId: product.id, quantity: 3 }];
+    const first = await reserve(reservationId, items);
+    expect(first.statusCode).toBe(201);
+    const repeat = await reserve(reservationId, items);
+    expect(repeat.statusCode).toBe(201);
+    expect(repeat.json()).toEqual(first.json());
+    expect(await stockOf(product.id)).toBe(0);
+  });
+
+  it('gives a reservation a time to live 90 days after it was made', async () => {
+    const product = await createProduct({ stock: 1 });
+    const reservationId = randomUUID();
+    const before = Math.floor(Date.now() / 1000);
+    expect((await reserve(reservationId, [{ productId: product.id, quantity: 1 }])).statusCode).toBe(201);
+    const { Item } = await dynamo.send(new GetCommand({ TableName: env.PRODUCTS_TABLE, Key: { id: `reservation#${reservationId}` } }));
+    const expiresAt = Item?.[productsTableSchema.timeToLiveAttribute] as number;
+    const ninetyDays = 90 * 24 * 60 * 60;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + ninetyDays);
+    expect(expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + ninetyDays);
   });
 
   it('releases exactly once, even when released concurrently', async () => {

@@ -1,12 +1,12 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Type } from '@sinclair/typebox';
 import type { CreateProductBody, Product, UpdateProductBody } from '../../shared/api/products';
 import { productsTableSchema } from '../../shared/dynamo';
 import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../shared/errors';
 import { decodeCursor, encodeCursor } from '../../shared/http';
 import { isProductId, newProductId, productIdForSku } from './product-ids';
-import { backOff, getItems, inTable, isConditionFailure, updateExpression, transactWrite } from './table-access';
+import { backOff, getItem, getItems, inTable, isConditionFailure, updateExpression, transactWrite, type ProductsTableDeps } from './table-access';
 
 /*
  * Products in the shared products table. Every product is one item `{ id, entity: "product", ... }`;
@@ -40,20 +40,13 @@ const CursorPosition = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$
 /** Fields a catalog row or a PATCH may set; equal values mean a write would change nothing. */
 const EDITABLE = ['name', 'description', 'priceCents', 'currency', 'stock'] as const;
 
-export interface ProductStoreDeps {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-  /** @default - the system clock */
-  readonly now?: () => Date;
-}
-
-export function createProductStore({ dynamo, tableName, now = () => new Date() }: ProductStoreDeps) {
+export function createProductStore({ dynamo, tableName, now = () => new Date() }: ProductsTableDeps) {
   const TableName = tableName;
 
   async function read(id: string): Promise<ProductItem | undefined> {
     if (!isProductId(id)) return undefined;
-    const { Item } = await inTable(() => dynamo.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true })));
-    return isProduct(Item) ? (Item as ProductItem) : undefined;
+    const item = await getItem<ProductItem>(dynamo, tableName, id);
+    return isProduct(item) ? item : undefined;
   }
 
   /** The condition that the stored product still carries the SKU we read, so its guard is the one we move or delete. */
@@ -255,8 +248,8 @@ export function createProductStore({ dynamo, tableName, now = () => new Date() }
           if (!(error instanceof ConflictError)) throw error;
         }
       }
-      const { Item } = await inTable(() => dynamo.send(new GetCommand({ TableName, Key: { id: skuGuardKey(row.sku) }, ConsistentRead: true })));
-      existing = Item ? await read((Item as SkuGuardItem).productId) : undefined;
+      const guard = await getItem<SkuGuardItem>(dynamo, tableName, skuGuardKey(row.sku));
+      existing = guard ? await read(guard.productId) : undefined;
     }
     throw new DependencyUnavailableError('products table (contended)');
   }

@@ -1,9 +1,8 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Reservation, ReservationRequest } from '../../shared/api/products';
 import { ConflictError, DependencyUnavailableError, DomainError, NotFoundError } from '../../shared/errors';
 import { isProductId } from './product-ids';
 import { PRODUCT_ENTITY, type ProductItem } from './product-store';
-import { backOff, getItems, inTable, transactWrite } from './table-access';
+import { backOff, getItem, getItems, transactWrite, type ProductsTableDeps } from './table-access';
 
 /*
  * Stock reservations. A reservation is one item `{ id: "reservation#<id>", status, items, currency }`
@@ -26,7 +25,15 @@ interface ReservationItem {
   currency: string;
   createdAt: string;
   releasedAt?: string;
+  /** Epoch seconds: DynamoDB's time to live deletes the reservation then (productsTableSchema.timeToLiveAttribute). */
+  expiresAt: number;
 }
+
+/**
+ * How long a reservation is kept: long after its order was placed or abandoned, so a late retry still finds it
+ * and is answered, but not for ever (every order leaves one behind).
+ */
+const RESERVATION_RETENTION_SECONDS = 90 * 24 * 60 * 60;
 
 /** Attempts of a transaction that lost a race before answering 503; enough for dozens of buyers of one product. */
 const MAX_ATTEMPTS = 12;
@@ -56,20 +63,13 @@ export function mergeLines(items: ReservationRequest['items']): Map<string, numb
 
 const toReservation = (item: ReservationItem): Reservation => ({ reservationId: item.reservationId, items: item.items, currency: item.currency });
 
-export interface StockReservationsDeps {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-  /** @default - the system clock */
-  readonly now?: () => Date;
-}
-
-export function createStockReservations({ dynamo, tableName, now = () => new Date() }: StockReservationsDeps) {
+export function createStockReservations({ dynamo, tableName, now = () => new Date() }: ProductsTableDeps) {
   const TableName = tableName;
 
   async function readReservation(id: string): Promise<ReservationItem | undefined> {
     if (!RESERVATION_ID.test(id)) return undefined;
-    const { Item } = await inTable(() => dynamo.send(new GetCommand({ TableName, Key: { id: reservationKey(id) }, ConsistentRead: true })));
-    return Item?.entity === RESERVATION_ENTITY ? (Item as ReservationItem) : undefined;
+    const item = await getItem<ReservationItem>(dynamo, tableName, reservationKey(id));
+    return item?.entity === RESERVATION_ENTITY ? item : undefined;
   }
 
   /** A retry of a reservation answers what was reserved, provided it asks for the same thing. */
@@ -95,25 +95,34 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
     async reserve(request: ReservationRequest): Promise<Reservation> {
       const quantities = mergeLines(request.items);
       const productIds = [...quantities.keys()];
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      // A repeat of a reservation answers what was reserved. Most reservations are new, so no attempt
+      // looks for an existing one first: the reservation's `attribute_not_exists(id)` condition keeps a
+      // repeat from taking stock again, and every way out but success looks for it before answering
+      // (a repeat of a reservation that took the last units would otherwise be refused for no stock).
+      const existingOr = async (refusal: Error): Promise<Reservation> => {
         const existing = await readReservation(request.reservationId);
         if (existing) return replay(existing, quantities);
-
+        throw refusal;
+      };
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const products = await getItems<ProductItem>(dynamo, tableName, productIds.filter(isProductId));
         const missing = productIds.find((id) => products.get(id)?.entity !== PRODUCT_ENTITY);
-        if (missing !== undefined) throw new NotFoundError('product', missing);
+        if (missing !== undefined) return existingOr(new NotFoundError('product', missing));
         const lines = productIds.map((productId) => ({ product: products.get(productId)!, quantity: quantities.get(productId)! }));
         const currencies = [...new Set(lines.map((line) => line.product.currency))];
         if (currencies.length > 1) {
-          throw new DomainError(400, 'MIXED_CURRENCIES', `the products are priced in different currencies (${currencies.join(', ')}); reserve each currency separately`, {
-            currencies,
-          });
+          return existingOr(
+            new DomainError(400, 'MIXED_CURRENCIES', `the products are priced in different currencies (${currencies.join(', ')}); reserve each currency separately`, {
+              currencies,
+            }),
+          );
         }
         const shortfalls = lines
           .filter((line) => line.product.stock < line.quantity)
           .map((line) => ({ productId: line.product.id, requested: line.quantity, available: line.product.stock }));
-        if (shortfalls.length > 0) throw new InsufficientStockError(shortfalls);
+        if (shortfalls.length > 0) return existingOr(new InsufficientStockError(shortfalls));
 
+        const createdAt = now();
         const reservation: ReservationItem = {
           id: reservationKey(request.reservationId),
           entity: RESERVATION_ENTITY,
@@ -121,7 +130,8 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
           status: 'active',
           items: lines.map(({ product, quantity }) => ({ productId: product.id, quantity, unitPriceCents: product.priceCents })),
           currency: currencies[0]!,
-          createdAt: now().toISOString(),
+          createdAt: createdAt.toISOString(),
+          expiresAt: Math.floor(createdAt.getTime() / 1000) + RESERVATION_RETENTION_SECONDS,
         };
         const outcome = await transactWrite(dynamo, {
           TransactItems: [
@@ -140,8 +150,9 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
           ],
         });
         if (outcome.committed) return toReservation(reservation);
-        // Someone changed a product or created this reservation since we read: read again and decide afresh
-        // (that read answers 404, 409 or the existing reservation as appropriate).
+        // The reservation exists (a repeat, or a twin that won), or someone changed a product since we read.
+        const existing = await readReservation(request.reservationId);
+        if (existing) return replay(existing, quantities);
         await backOff(attempt);
       }
       throw new DependencyUnavailableError('products table (contended)');

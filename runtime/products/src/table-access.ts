@@ -1,4 +1,4 @@
-import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DependencyUnavailableError } from '../../shared/errors';
 
 /** Errors that mean "the table is overloaded or unreachable right now", not "the request is wrong". */
@@ -69,6 +69,20 @@ export function updateExpression(fields: Record<string, unknown>): { expression:
     names: Object.fromEntries(entries.map(([field]) => [`#${field}`, field])),
     values: Object.fromEntries(set.map(([field, value]) => [`:${field}`, value])),
   };
+}
+
+/** What the products store and the stock reservations work on: the shared products table. */
+export interface ProductsTableDeps {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** @default - the system clock */
+  readonly now?: () => Date;
+}
+
+/** The item stored under `id`, strongly consistent, or undefined; like getItems, the caller checks its `entity`. */
+export async function getItem<Item extends { id: string }>(dynamo: DynamoDBDocumentClient, tableName: string, id: string): Promise<Item | undefined> {
+  const { Item } = await inTable(() => dynamo.send(new GetCommand({ TableName: tableName, Key: { id }, ConsistentRead: true })));
+  return Item as Item | undefined;
 }
 
 /** BatchGetItem's limit of keys per request. */

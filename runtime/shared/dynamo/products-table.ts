@@ -9,6 +9,8 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 export const productsTableSchema = {
   partitionKey: 'id',
   entityIndex: { name: 'by-entity', partitionKey: 'entity', sortKey: 'id' },
+  /** Epoch seconds after which DynamoDB deletes the item; only stock reservations carry it. */
+  timeToLiveAttribute: 'expiresAt',
 } as const;
 
 /** Creates the table when it does not exist (local platform and tests; in AWS the CDK stack owns it). */
@@ -39,10 +41,11 @@ export async function ensureProductsTable(client: DynamoDBClient, tableName: str
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
   }
+  // Wait out CREATING only: the local DynamoDB API creates tables at once and reports no status at all.
   for (let attempt = 0; attempt < 50; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Table?.TableStatus !== 'CREATING') return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+  throw new Error(`table ${tableName} was still being created after 10 s`);
 }

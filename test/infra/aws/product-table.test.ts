@@ -5,7 +5,7 @@ import { ProductTable } from '../../../infra/aws';
 import { newStack, SYNTH_TIMEOUT } from './support';
 
 describe('ProductTable', { timeout: SYNTH_TIMEOUT }, () => {
-  it('is on-demand with the shared key design, point-in-time recovery and encryption, kept when it leaves the stack', () => {
+  it('is on-demand with the shared key design, point-in-time recovery, encryption and a time to live, kept when it leaves the stack', () => {
     const stack = newStack();
     new ProductTable(stack, 'Products');
     const template = Template.fromStack(stack);
@@ -24,6 +24,7 @@ describe('ProductTable', { timeout: SYNTH_TIMEOUT }, () => {
           },
         ],
         SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         Replicas: [
           {
             Region: 'us-east-1',
