@@ -10,16 +10,19 @@ import { startSmtpSink, type SmtpSinkHandle } from '../runtime/local/smtp-sink';
 import { createRunDir, repoRoot } from '../runtime/local/workspace';
 import { applyLoad, warmUp, type LoadResult } from './load';
 import { measureOrderToNotification, type NotificationLatency } from './notification-latency';
+import { measureCpu, type CpuUsage, type MeasuredProcess } from './process-cpu';
 import { seedCatalog } from './seed';
 
 /*
  * `npm run bench`: the local platform (real MariaDB, Kafka, DynamoDB API server, SMTP sink and the five
  * services, started with the launcher's own modules), then from one run:
- *   - order-to-notification latency on the idle platform;
+ *   - order-to-notification latency on the idle platform, up to the notification's own sentAt;
  *   - GET /api/products/:id through the gateway vs GET /products/:id on the products service directly,
  *     50 connections, and the same through a second gateway at LOG_LEVEL=warn (cost of the log line);
- *   - the same comparison against an in-memory products stand-in, which isolates the gateway's hop;
- *   - order placement through the gateway.
+ *   - the same comparison against an in-memory products stand-in, which isolates the hop's cost from
+ *     the products service's own, with a plain undici proxy in front of the stand-in beside the
+ *     gateway: what a bare extra hop reaches, from the same run;
+ *   - order placement through the gateway, and on Linux the CPU time each platform process spent on it.
  * Loopback only, bounded: BENCH_SECONDS (default 10) per measured run, after a shorter warm-up.
  */
 
@@ -105,6 +108,8 @@ async function main(): Promise<void> {
     stops.push(() => standIn.child.stop());
     const standInGateway = await startGateway('gateway-stand-in', services, { PRODUCTS_URL: standIn.url }, logsDir);
     stops.push(() => standInGateway.child.stop());
+    const plainProxy = await startExtra('plain-proxy', 'bench/plain-proxy.ts', { UPSTREAM_URL: standIn.url }, logsDir, '/healthz');
+    stops.push(() => plainProxy.child.stop());
     const gateway = services.gatewayUrl;
     const productsUrl = services.services.find((service) => service.name === 'products')!.url;
 
@@ -131,6 +136,7 @@ async function main(): Promise<void> {
     const standInReads = await compareReads([
       ['in-memory stand-in, direct', read(standIn.url, '')],
       ['gateway (info) -> stand-in', read(standInGateway.url, '/api')],
+      ['plain undici proxy -> stand-in', read(plainProxy.url, '')],
     ]);
 
     const orderLoad = {
@@ -146,17 +152,26 @@ async function main(): Promise<void> {
     };
     progress('bench', `orders: warm-up ${WARM_UP_SECONDS} s, then ${SECONDS} s at ${ORDER_CONNECTIONS} connections`);
     await warmUp({ ...orderLoad, seconds: WARM_UP_SECONDS });
-    const orders = await applyLoad(orderLoad, 201);
+    const platform: MeasuredProcess[] = [
+      ...(backends.mariadb.pid === undefined ? [] : [{ name: 'mariadb', pid: backends.mariadb.pid }]),
+      { name: 'kafka', pid: backends.kafka.pid() },
+      { name: 'dynamodb-api', pid: backends.dynamodb.pid },
+      ...services.services.map(({ name, child }) => ({ name, pid: child.pid })),
+      ...[quiet, standIn, standInGateway, plainProxy].map(({ child }) => ({ name: child.name, pid: child.pid })),
+      { name: 'bench (load generator)', pid: process.pid },
+    ];
+    const { result: orders, wallSeconds, usage } = await measureCpu(platform, () => applyLoad(orderLoad, 201));
     const loadAfter = loadNow();
 
     printReport({ realReads, standInReads, orders, notified, loadBefore, loadAfter });
+    printCpu(usage, orders, wallSeconds, backends.mariadb.pid === undefined);
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => progress('bench', `stop failed: ${String(error)}`));
   }
 }
 
 const notOk = (run: LoadResult) => run.errors + Object.values(run.unexpected).reduce((sum, count) => sum + count, 0);
-const row = (cells: readonly (string | number)[]) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(48) : String(cell).padStart(9))).join(' ');
+const row = (cells: readonly (string | number)[]) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(52) : String(cell).padStart(9))).join(' ');
 
 function readRows(title: string, runs: readonly [string, LoadResult][]): string[] {
   const direct = runs[0]![1];
@@ -179,7 +194,6 @@ function printReport(report: {
     ...readRows(`GET product ${READ_CONNECTIONS} conn`, report.standInReads),
     row([`POST /api/orders ${ORDER_CONNECTIONS} conn via gateway`, orders.rate.toFixed(0), orders.p50Ms, orders.p99Ms, '', notOk(orders)]),
     row([`order 201 -> notification sentAt (${notified.found}/${notified.samples})`, '', notified.sentAtP50Ms, notified.sentAtP99Ms, '', notified.samples - notified.found]),
-    row(['order 201 -> listed by GET /api/notifications', '', notified.visibleP50Ms, notified.visibleP99Ms, '', '']),
     '',
     `rate/s counts only expected answers (200, or 201 for orders); not ok = other statuses, errors and timeouts.`,
     `orders: ${orders.sent} sent, ${orders.expected} answered 201 within the run, the rest still in flight when it ended or not ok.`,
@@ -187,6 +201,27 @@ function printReport(report: {
       .filter(([, run]) => notOk(run) > 0)
       .map(([name, run]) => `not ok in "${name}": ${JSON.stringify({ ...run.unexpected, ...(run.errors > 0 ? { errors: run.errors } : {}) })}`),
     `load average (1 min) ${report.loadBefore} before the read runs, ${report.loadAfter} after the order run, on ${availableParallelism()} cores.`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printCpu(usage: readonly CpuUsage[] | undefined, orders: LoadResult, wallSeconds: number, externalMariaDb: boolean): void {
+  if (usage === undefined) {
+    process.stdout.write('CPU per process during the order run: needs Linux (/proc), skipped.\n');
+    return;
+  }
+  const total = usage.reduce((sum, { seconds }) => sum + seconds, 0);
+  const cells = (name: string, seconds: number) => [name, seconds.toFixed(2), ((seconds * 1000) / orders.expected).toFixed(2), `${((100 * seconds) / total).toFixed(0)} %`];
+  const cores = availableParallelism();
+  const lines = [
+    '',
+    row([`CPU during the order run (${orders.expected} orders answered 201)`, 'CPU s', 'ms/order', 'share']),
+    ...usage.map(({ name, seconds }) => row(cells(name, seconds))),
+    row(cells('total', total)),
+    '',
+    `available: ${cores} cores x ${wallSeconds.toFixed(1)} s = ${(cores * wallSeconds).toFixed(1)} CPU-seconds, ${((100 * total) / (cores * wallSeconds)).toFixed(0)} % of it used by these processes.`,
+    'Each process counts with its descendants not listed themselves; the bench process also hosts the SMTP sink and the S3 server.',
+    ...(externalMariaDb ? ['mariadb is an existing server (MYSQL_URL) and not measured.'] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
