@@ -83,7 +83,7 @@ export class CrossCloudLink extends Construct {
 
   constructor(scope: Construct, id: string, props: CrossCloudLinkProps) {
     super(scope, id);
-    const { aws, msk, network } = props;
+    const { aws, network } = props;
     const cloudRouterAsn = props.cloudRouterAsn ?? 65010;
     const amazonSideAsn = aws.amazonSideAsn ?? 64512;
     validate(props, cloudRouterAsn, amazonSideAsn);

@@ -1,4 +1,4 @@
-import { Template, Match } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Microservice, ProductTable, type Cluster, type MicroserviceProps } from '../../../infra/aws';
