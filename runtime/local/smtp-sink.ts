@@ -15,12 +15,20 @@ export interface SmtpSinkOptions {
   readonly port?: number;
   /** Called for every message accepted. */
   readonly onMail?: (mail: ReceivedMail) => void;
+  /**
+   * Decides, per message, to refuse it with a temporary failure (SMTP 451) by returning the reason:
+   * a mail server that is up but not accepting, for tests of the sender's retries.
+   * @default accept every message
+   */
+  readonly refuse?: (mail: ReceivedMail) => string | undefined;
 }
 
 export interface SmtpSinkHandle {
   /** `smtp://127.0.0.1:PORT`, the value of SMTP_URL. */
   readonly url: string;
   readonly received: readonly ReceivedMail[];
+  /** Messages refused through `refuse`, in the order they were attempted. */
+  readonly refused: readonly ReceivedMail[];
   stop(): Promise<void>;
 }
 
@@ -28,6 +36,7 @@ export interface SmtpSinkHandle {
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSinkHandle> {
   const port = options.port ?? (await freePort());
   const received: ReceivedMail[] = [];
+  const refused: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -47,6 +56,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           raw,
           receivedAt: new Date().toISOString(),
         };
+        const reason = options.refuse?.(mail);
+        if (reason !== undefined) {
+          refused.push(mail);
+          return callback(Object.assign(new Error(reason), { responseCode: 451 }));
+        }
         received.push(mail);
         options.onMail?.(mail);
         callback();
@@ -60,6 +74,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    refused,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
