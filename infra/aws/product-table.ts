@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { productsTableSchema } from '../../runtime/shared/dynamo/products-table';
+import { platformContract } from '../../contracts/platform';
 import { acknowledgeFindings, wildcardResourceFinding } from './nag-acknowledgements';
 
 /** What users of the products table need: its name and a least-privilege grant. */
@@ -26,14 +26,15 @@ export interface ProductTableProps {
 
 /**
  * The product catalogue: on-demand DynamoDB with point-in-time recovery, encryption at rest and a time to live that
- * expires old stock reservations. Its keys come from the one key design the products service, the catalog import and the local launcher share (runtime/shared/dynamo).
+ * expires old stock reservations. Its keys are the platform contract's key design, which the products service, the
+ * catalog import and the local launcher read as well.
  */
 export class ProductTable extends Construct implements IProductTable {
   readonly table: dynamodb.TableV2;
 
   constructor(scope: Construct, id: string, props: ProductTableProps = {}) {
     super(scope, id);
-    const { partitionKey, entityIndex, timeToLiveAttribute } = productsTableSchema;
+    const { partitionKey, entityIndex, timeToLiveAttribute } = platformContract.productsTable;
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
       globalSecondaryIndexes: [
@@ -64,7 +65,7 @@ export class ProductTable extends Construct implements IProductTable {
       acknowledgeFindings(
         grantee.grantPrincipal,
         [wildcardResourceFinding(this, `${this.table.tableArn}/index/*`)],
-        `Queries of this table's own indexes (only '${productsTableSchema.entityIndex.name}'), as CDK's table grant writes them.`,
+        `Queries of this table's own indexes (only '${platformContract.productsTable.entityIndex.name}'), as CDK's table grant writes them.`,
       );
     }
     return grant;

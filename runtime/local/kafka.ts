@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { platformContract } from '../../contracts/platform';
 import { runToCompletion, startChild, waitUntil, type RunningChild } from './child-process';
 import { resolveMavenJars } from './maven';
 import { freePort } from './network';
@@ -12,14 +13,13 @@ import { localCacheDir, publishDirectory } from './workspace';
 export interface TopicDeclaration {
   readonly topic: string;
   readonly numPartitions: number;
+  readonly retentionHours: number;
 }
 
-/** The topics of docs/runtime-contract.md; auto-creation is off, so these are all there is. */
-export const PLATFORM_TOPICS: readonly TopicDeclaration[] = [
-  { topic: 'orders', numPartitions: 3 },
-  { topic: 'analytics-results', numPartitions: 1 },
-  { topic: 'orders.dlq', numPartitions: 1 },
-];
+/** The platform contract's topics; auto-creation is off, so these are all there is. */
+export const PLATFORM_TOPICS: readonly TopicDeclaration[] = Object.values(platformContract.topics).map(
+  ({ name, partitions, retentionHours }) => ({ topic: name, numPartitions: partitions, retentionHours }),
+);
 
 export interface KafkaOptions {
   /** Holds the broker's configuration and its log directory; formatted on first use. */
@@ -227,7 +227,15 @@ async function declareTopics(brokers: string, topics: readonly TopicDeclaration[
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter(({ topic }) => !existing.has(topic));
     if (missing.length > 0) {
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions, replicationFactor: 1 })) });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map(({ topic, numPartitions, retentionHours }) => ({
+          topic,
+          numPartitions,
+          replicationFactor: 1,
+          configEntries: [{ name: 'retention.ms', value: String(retentionHours * 3_600_000) }],
+        })),
+      });
     }
   } finally {
     await admin.disconnect();

@@ -1,19 +1,18 @@
 import { join } from 'node:path';
+import { platformContract, type ServiceName } from '../../contracts/platform';
 import { startChild, waitUntil, type RunningChild } from './child-process';
 import { acceptsConnections, freePort } from './network';
 import { silentProgress, type Progress } from './progress';
 import { repoRoot } from './workspace';
 
-export type ServiceName = 'users' | 'products' | 'orders' | 'notifications' | 'gateway';
+/** Start order: a service starts after the ones it calls, the gateway last. */
+const START_ORDER: readonly ServiceName[] = ['users', 'products', 'orders', 'notifications', 'gateway'];
 
-/** The HTTP services of docs/runtime-contract.md with their ports, in the order they are started. */
-export const PLATFORM_SERVICES: readonly { readonly name: ServiceName; readonly port: number }[] = [
-  { name: 'users', port: 5001 },
-  { name: 'products', port: 5002 },
-  { name: 'orders', port: 5003 },
-  { name: 'notifications', port: 5004 },
-  { name: 'gateway', port: 5000 },
-];
+/** The HTTP services of the platform contract with their ports, in the order they are started. */
+export const PLATFORM_SERVICES: readonly { readonly name: ServiceName; readonly port: number }[] = START_ORDER.map((name) => ({
+  name,
+  port: platformContract.services[name].port,
+}));
 
 const URL_VARIABLE: Record<Exclude<ServiceName, 'gateway'>, string> = {
   users: 'USERS_URL',
@@ -28,7 +27,7 @@ export interface ServicesOptions {
   /** Each service logs to `<name>.log` here. */
   readonly logsDir: string;
   /**
-   * `contract`: the ports of docs/runtime-contract.md, or a free one where that port is taken;
+   * `contract`: the ports of the platform contract, or a free one where that port is taken;
    * `free`: free ports only (tests that run beside a started platform).
    * @default 'contract'
    */

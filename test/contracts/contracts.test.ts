@@ -2,16 +2,40 @@ import { readFileSync } from 'node:fs';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { describe, expect, it } from 'vitest';
 import '../../runtime/shared/events/formats';
+import { platformContract, platformContractDocument, type KafkaAccessContract } from '../../contracts/platform';
 import { contractSchemas } from '../../contracts/schemas';
 import { OrderEvent, WindowResult } from '../../runtime/shared/events';
 
 const read = (path: string) => readFileSync(new URL(`../../contracts/${path}`, import.meta.url), 'utf8');
 
-describe('event contracts', () => {
+describe('contracts', () => {
   it('committed JSON Schema files match the TypeBox definitions (run `npm run contracts` after a change)', () => {
     for (const [file, schema] of Object.entries(contractSchemas)) {
       expect(JSON.parse(read(`schemas/${file}`)), file).toEqual(JSON.parse(JSON.stringify(schema)));
     }
+  });
+
+  it('committed platform.json matches contracts/platform.ts (run `npm run contracts` after a change)', () => {
+    expect(JSON.parse(read('platform.json'))).toEqual(JSON.parse(JSON.stringify(platformContractDocument)));
+  });
+
+  it('every service has a port of its own', () => {
+    const ports = Object.values(platformContract.services).map((service) => service.port);
+    expect(new Set(ports).size).toBe(ports.length);
+  });
+
+  it('every workload that reads with a dead-letter topic may produce to that topic', () => {
+    const workloads: [string, KafkaAccessContract][] = [
+      ...Object.entries(platformContract.services).map(([name, service]): [string, KafkaAccessContract] => [name, service.kafka]),
+      [platformContract.analyticsJob.name, platformContract.analyticsJob.kafka],
+    ];
+    const missing = workloads.flatMap(([name, access]) =>
+      access.consumerGroups
+        .map((key) => platformContract.consumerGroups[key])
+        .filter((group) => 'deadLetterTopic' in group && !access.produces.includes(group.deadLetterTopic))
+        .map((group) => `${name} reads ${group.topic} but may not produce its dead letters`),
+    );
+    expect(missing).toEqual([]);
   });
 
   it('every shared sample order event satisfies the OrderEvent schema', () => {

@@ -1,17 +1,11 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { platformContract } from '../../../contracts/platform';
 
 /**
- * Key design of the products table, shared by the service, the catalog Lambda, the local launcher and
- * the CDK `ProductTable`. Products, SKU-uniqueness guards and stock reservations live in one table
- * (partition key `id`) so one TransactWriteItems can touch all of them; the `by-entity` index lists
- * one kind of item (e.g. `entity = "product"`) in `id` order for cursor pagination.
+ * Key design of the products table (the platform contract's), shared by the service, the catalog Lambda,
+ * the local launcher and the CDK `ProductTable`.
  */
-export const productsTableSchema = {
-  partitionKey: 'id',
-  entityIndex: { name: 'by-entity', partitionKey: 'entity', sortKey: 'id' },
-  /** Epoch seconds after which DynamoDB deletes the item; only stock reservations carry it. */
-  timeToLiveAttribute: 'expiresAt',
-} as const;
+export const productsTableSchema = platformContract.productsTable;
 
 /** Creates the table when it does not exist (local platform and tests; in AWS the CDK stack owns it). */
 export async function ensureProductsTable(client: DynamoDBClient, tableName: string): Promise<void> {

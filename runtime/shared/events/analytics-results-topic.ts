@@ -1,8 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { platformContract } from '../../../contracts/platform';
 import { Cents, CurrencyCode } from './money';
 
 /** Topic carrying one record per closed window and currency. Key: the window start. */
-export const ANALYTICS_RESULTS_TOPIC = 'analytics-results';
+export const ANALYTICS_RESULTS_TOPIC = platformContract.topics.analyticsResults.name;
 
 export const ProductQuantity = Type.Object(
   { productId: Type.String({ minLength: 1 }), quantity: Type.Integer({ minimum: 1 }) },

@@ -1,8 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { platformContract } from '../../../contracts/platform';
 import { Cents, CurrencyCode } from './money';
 
 /** Topic carrying order lifecycle events. Key: the order id, so all events of one order stay in order. */
-export const ORDERS_TOPIC = 'orders';
+export const ORDERS_TOPIC = platformContract.topics.orders.name;
 
 export const OrderedItem = Type.Object(
   {

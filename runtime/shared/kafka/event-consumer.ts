@@ -2,6 +2,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { platformContract } from '../../../contracts/platform';
 import type { EventPublisher } from './event-publisher';
 
 /** Thrown by a handler for an event that can never be processed (e.g. its user no longer exists): it goes to the dead-letter topic. */
@@ -70,6 +71,7 @@ export function createEventConsumer<T extends TSchema>(options: EventConsumerOpt
 
   async function deadLetter(message: KafkaMessage, reason: string, context: EventContext): Promise<void> {
     const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, headerText(value)]));
+    const names = platformContract.deadLetterHeaders;
     await options.deadLetters.publish([
       {
         topic: options.deadLetterTopic,
@@ -77,12 +79,12 @@ export function createEventConsumer<T extends TSchema>(options: EventConsumerOpt
         value: message.value ?? '',
         headers: {
           ...headers,
-          'dlq-reason': reason.slice(0, 1000),
-          'dlq-source-topic': context.topic,
-          'dlq-source-partition': String(context.partition),
-          'dlq-source-offset': context.offset,
-          'dlq-consumer-group': options.groupId,
-          'dlq-failed-at': new Date().toISOString(),
+          [names.reason]: reason.slice(0, 1000),
+          [names.sourceTopic]: context.topic,
+          [names.sourcePartition]: String(context.partition),
+          [names.sourceOffset]: context.offset,
+          [names.consumerGroup]: options.groupId,
+          [names.failedAt]: new Date().toISOString(),
         },
       },
     ]);
