@@ -49,6 +49,8 @@ export class AnalyticsIdentity extends Construct {
   readonly workerRoleBinding: ProjectIamMember;
   readonly awsRole: IamRole;
   readonly tokenAudience: string;
+  /** What the AWS role may do on MSK. */
+  readonly kafka: KafkaAccess;
 
   constructor(scope: Construct, id: string, props: AnalyticsIdentityProps) {
     super(scope, id);
@@ -64,6 +66,7 @@ export class AnalyticsIdentity extends Construct {
       if (!/^[A-Za-z0-9._-]+$/.test(value)) throw invalid('AnalyticsIdentity', `kafka.${prop}`, value, 'a Kafka name ([A-Za-z0-9._-]+)');
     }
     this.tokenAudience = props.tokenAudience ?? 'sts.amazonaws.com';
+    this.kafka = kafka;
 
     this.serviceAccount = new ServiceAccount(this, 'service-account', {
       project: props.project,

@@ -5,20 +5,28 @@ import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-o
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import type { InitializationAction } from './analytics-cluster.js';
-import type { AnalyticsIdentity } from './analytics-identity.js';
+import type { AnalyticsIdentity, KafkaAccess } from './analytics-identity.js';
 import type { DataLake } from './data-lake.js';
 import { assertGcpName, assertPositiveInteger, invalid } from './validation.js';
 
 export type FlinkJobState = 'running' | 'stopped';
 
-/** Where the job reads and writes Kafka. */
+/** Where the job reads and writes Kafka; every name must be one the identity's Kafka access grants. */
 export interface FlinkJobKafka {
   /** MSK bootstrap brokers for IAM auth (port 9098), comma-separated `host:port`. */
   readonly bootstrapBrokers: string;
-  /** Consumer group of the job's Kafka source. */
-  readonly consumerGroup: string;
   /** AWS region of the MSK cluster, for the STS and MSK IAM signer. */
   readonly awsRegion: string;
+  /** Topic of the order events the job reads. */
+  readonly ordersTopic: string;
+  /** Topic the window results go to. */
+  readonly resultsTopic: string;
+  /** Topic for records the job cannot use. */
+  readonly deadLetterTopic: string;
+  /** Consumer group of the job's Kafka source. */
+  readonly consumerGroup: string;
+  /** Prefix of the transactional ids of the job's exactly-once sinks. */
+  readonly transactionalIdPrefix: string;
 }
 
 export interface FlinkJobProps {
@@ -98,8 +106,8 @@ export class FlinkJob extends Construct {
     if (desiredState !== 'running' && desiredState !== 'stopped') {
       throw invalid('FlinkJob', 'desiredState', desiredState, "'running' or 'stopped'");
     }
-
-    const { dataLake, identity } = props;
+    const { dataLake, identity, kafka } = props;
+    assertGranted(kafka, identity.kafka);
     const artifacts = dataLake.artifactsBucket;
     const artifactsUri = `gs://${artifacts.name}`;
     this.jarContentHash = createHash('sha256').update(readFileSync(props.jarPath)).digest('hex').slice(0, 16);
@@ -133,11 +141,15 @@ export class FlinkJob extends Construct {
           entryClass: props.entryClass ?? null,
           checkpointsUri: dataLake.checkpointsUri,
           savepointsUri: dataLake.savepointsUri,
-          flinkConfig: flinkConfig({ jobName: this.jobName, parallelism, dataLake, roleArn: identity.awsRole.arn, awsRegion: props.kafka.awsRegion }),
+          flinkConfig: flinkConfig({ jobName: this.jobName, parallelism, dataLake, roleArn: identity.awsRole.arn, awsRegion: kafka.awsRegion }),
           args: [
-            '--brokers', props.kafka.bootstrapBrokers,
+            '--brokers', kafka.bootstrapBrokers,
             '--security', 'iam',
-            '--group', props.kafka.consumerGroup,
+            '--orders-topic', kafka.ordersTopic,
+            '--results-topic', kafka.resultsTopic,
+            '--dlq-topic', kafka.deadLetterTopic,
+            '--group', kafka.consumerGroup,
+            '--transactional-id-prefix', kafka.transactionalIdPrefix,
             '--checkpoints', dataLake.checkpointsUri,
             '--lake', dataLake.lakeUri,
           ],
@@ -164,6 +176,20 @@ export class FlinkJob extends Construct {
       ].join('\n'),
     });
     this.initializationAction = { scriptUri: `${artifactsUri}/${installer.name}`, timeoutSeconds: 300 };
+  }
+}
+
+/** The job would fail at run time on a topic, group or transaction its AWS role may not use; fail the synth instead. */
+function assertGranted(kafka: FlinkJobKafka, granted: KafkaAccess): void {
+  const checks: [keyof FlinkJobKafka, boolean, string][] = [
+    ['ordersTopic', granted.readTopics.includes(kafka.ordersTopic), `a topic the identity may read (${granted.readTopics.join(', ')})`],
+    ['resultsTopic', granted.writeTopics.includes(kafka.resultsTopic), `a topic the identity may write (${granted.writeTopics.join(', ')})`],
+    ['deadLetterTopic', granted.writeTopics.includes(kafka.deadLetterTopic), `a topic the identity may write (${granted.writeTopics.join(', ')})`],
+    ['consumerGroup', granted.consumerGroup === kafka.consumerGroup, `the identity's consumer group '${granted.consumerGroup}'`],
+    ['transactionalIdPrefix', granted.transactionalIdPrefix === kafka.transactionalIdPrefix, `the identity's transactional id prefix '${granted.transactionalIdPrefix}'`],
+  ];
+  for (const [prop, ok, expected] of checks) {
+    if (!ok) throw invalid('FlinkJob', `kafka.${prop}`, kafka[prop], expected);
   }
 }
 

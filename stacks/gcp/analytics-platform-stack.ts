@@ -2,8 +2,9 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { platformContract } from '../../contracts/platform.js';
 import { AnalyticsCluster, AnalyticsIdentity, AnalyticsNetwork, CrossCloudLink, DataLake, FlinkJob } from '../../infra/gcp/index.js';
-import { ANALYTICS_TOPICS, type AnalyticsPlatformConfig } from './config.js';
+import type { AnalyticsPlatformConfig } from './config.js';
 
 export interface AnalyticsPlatformStackProps {
   readonly config: AnalyticsPlatformConfig;
@@ -24,22 +25,35 @@ export class AnalyticsPlatformStack extends TerraformStack {
 
     const network = new AnalyticsNetwork(this, 'network', { name: gcp.namePrefix, region: gcp.region, subnetCidr: gcp.subnetCidr });
     const dataLake = new DataLake(this, 'data-lake', { namePrefix: gcp.namePrefix, location: gcp.region, labels, ...config.dataLake });
+    // The job's Kafka names and grants, as the platform contract gives them to the analytics job.
+    const { analyticsJob, topics } = platformContract;
+    const source = platformContract.consumerGroups.orderAnalytics;
+    const { transactionalIdPrefix } = analyticsJob.kafka;
     const identity = new AnalyticsIdentity(this, 'identity', {
       project: gcp.project,
       accountId: `analytics-${config.environment}`,
       kafka: {
         clusterArn: aws.msk.clusterArn,
-        readTopics: ANALYTICS_TOPICS.read,
-        writeTopics: ANALYTICS_TOPICS.write,
-        consumerGroup: config.job.consumerGroup,
-        transactionalIdPrefix: config.job.transactionalIdPrefix,
+        readTopics: [source.topic],
+        writeTopics: analyticsJob.kafka.produces,
+        consumerGroup: source.id,
+        transactionalIdPrefix,
       },
     });
     const job = new FlinkJob(this, 'flink-job', {
       jarPath: jobJarPath,
       dataLake,
       identity,
-      kafka: { bootstrapBrokers: aws.msk.bootstrapBrokers, consumerGroup: config.job.consumerGroup, awsRegion: aws.region },
+      jobName: analyticsJob.name,
+      kafka: {
+        bootstrapBrokers: aws.msk.bootstrapBrokers,
+        awsRegion: aws.region,
+        ordersTopic: source.topic,
+        resultsTopic: topics.analyticsResults.name,
+        deadLetterTopic: source.deadLetterTopic,
+        consumerGroup: source.id,
+        transactionalIdPrefix,
+      },
       parallelism: config.job.parallelism,
       desiredState: config.job.desiredState,
     });

@@ -35,11 +35,10 @@ export interface AnalyticsPlatformConfig {
     readonly lakeNearlineAfterDays: number;
     readonly forceDestroy: boolean;
   };
+  /** Topics, consumer group and transactional ids are the platform contract's (contracts/platform.ts). */
   readonly job: {
     readonly parallelism: number;
     readonly desiredState: FlinkJobState;
-    readonly consumerGroup: string;
-    readonly transactionalIdPrefix: string;
   };
   readonly aws: AwsVpcPeer & {
     readonly region: string;
@@ -52,12 +51,6 @@ export interface AnalyticsPlatformConfig {
     };
   };
 }
-
-/**
- * Topics from docs/runtime-contract.md: the job reads orders, writes window results, and sends events it
- * cannot parse to the dead-letter topic (the job's defaults for --orders-topic, --results-topic, --dlq-topic).
- */
-export const ANALYTICS_TOPICS = { read: ['orders'], write: ['analytics-results', 'orders.dlq'] } as const;
 
 export const devConfig: AnalyticsPlatformConfig = {
   environment: 'dev',
@@ -76,7 +69,7 @@ export const devConfig: AnalyticsPlatformConfig = {
     idleDeleteTtlSeconds: 3600,
   },
   dataLake: { checkpointRetentionDays: 3, savepointRetentionDays: 7, lakeNearlineAfterDays: 30, forceDestroy: true },
-  job: { parallelism: 2, desiredState: 'running', consumerGroup: 'order-analytics', transactionalIdPrefix: 'order-analytics' },
+  job: { parallelism: 2, desiredState: 'running' },
   aws: {
     region: 'eu-west-1',
     vpcId: 'vpc-0a1b2c3d4e5f60718',
@@ -111,7 +104,7 @@ export const prodConfig: AnalyticsPlatformConfig = {
     workers: { count: 2, machineType: 'n2-highmem-4', bootDiskSizeGb: 200 },
   },
   dataLake: { checkpointRetentionDays: 7, savepointRetentionDays: 30, lakeNearlineAfterDays: 30, forceDestroy: false },
-  job: { parallelism: 4, desiredState: 'running', consumerGroup: 'order-analytics', transactionalIdPrefix: 'order-analytics' },
+  job: { parallelism: 4, desiredState: 'running' },
   aws: {
     region: 'eu-west-1',
     vpcId: 'vpc-0f1e2d3c4b5a69788',

@@ -48,7 +48,7 @@ describe('AnalyticsIdentity', () => {
       Connect: [`${prefix}:cluster/shop/${uuid}`],
       ReadTopics: [`${prefix}:topic/shop/${uuid}/orders`],
       ConsumerGroup: [`${prefix}:group/shop/${uuid}/analytics`],
-      WriteTopics: [`${prefix}:topic/shop/${uuid}/analytics-results`],
+      WriteTopics: [`${prefix}:topic/shop/${uuid}/analytics-results`, `${prefix}:topic/shop/${uuid}/orders.dlq`],
       IdempotentWrites: [`${prefix}:cluster/shop/${uuid}`],
       Transactions: [`${prefix}:transactional-id/shop/${uuid}/order-analytics*`],
     });

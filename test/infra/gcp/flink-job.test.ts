@@ -8,11 +8,9 @@ import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-o
 import { TerraformOutput, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { FlinkJob, type FlinkJobProps } from '../../../infra/gcp/index.js';
-import { buildFoundation, FIXTURE_JAR, resourcesOfType } from './fixtures/analytics-fixtures.js';
+import { buildFoundation, FIXTURE_JAR, jobKafka, resourcesOfType } from './fixtures/analytics-fixtures.js';
 
 type JobOverrides = Partial<Omit<FlinkJobProps, 'dataLake' | 'identity'>>;
-
-const BROKERS = 'b-1.shop.abc.c2.kafka.eu-west-1.amazonaws.com:9098,b-2.shop.abc.c2.kafka.eu-west-1.amazonaws.com:9098';
 
 function synthesizeJob(override: JobOverrides = {}) {
   let job: FlinkJob | undefined;
@@ -22,7 +20,7 @@ function synthesizeJob(override: JobOverrides = {}) {
       jarPath: FIXTURE_JAR,
       dataLake,
       identity,
-      kafka: { bootstrapBrokers: BROKERS, consumerGroup: 'analytics', awsRegion: 'eu-west-1' },
+      kafka: jobKafka,
       ...override,
     });
     // Tokens resolve only in a synthesized stack: an output shows what the cluster would receive.
@@ -74,9 +72,13 @@ describe('FlinkJob', () => {
     expect(manifest.state).toBe('running');
     expect(manifest.jarUri).toMatch(/^gs:\/\/\$\{google_storage_bucket\.data-lake_artifacts_\w+\.name\}\/\$\{google_storage_bucket_object\.job_jar_\w+\.name\}$/);
     expect(manifest.args).toEqual([
-      '--brokers', BROKERS,
+      '--brokers', jobKafka.bootstrapBrokers,
       '--security', 'iam',
+      '--orders-topic', 'orders',
+      '--results-topic', 'analytics-results',
+      '--dlq-topic', 'orders.dlq',
       '--group', 'analytics',
+      '--transactional-id-prefix', 'order-analytics',
       '--checkpoints', 'gs://shop-analytics-flink-state/checkpoints',
       '--lake', 'gs://shop-analytics-lake/lake',
     ]);
@@ -121,7 +123,11 @@ describe('FlinkJob', () => {
   });
 
   it.each<[JobOverrides, RegExp]>([
-    [{ kafka: { bootstrapBrokers: 'broker-without-port', consumerGroup: 'analytics', awsRegion: 'eu-west-1' } }, /FlinkJob: kafka.bootstrapBrokers must be comma-separated host:port pairs/],
+    [{ kafka: { ...jobKafka, bootstrapBrokers: 'broker-without-port' } }, /FlinkJob: kafka.bootstrapBrokers must be comma-separated host:port pairs/],
+    [{ kafka: { ...jobKafka, ordersTopic: 'payments' } }, /FlinkJob: kafka.ordersTopic must be a topic the identity may read \(orders\), got "payments"/],
+    [{ kafka: { ...jobKafka, deadLetterTopic: 'orders' } }, /FlinkJob: kafka.deadLetterTopic must be a topic the identity may write \(analytics-results, orders.dlq\), got "orders"/],
+    [{ kafka: { ...jobKafka, consumerGroup: 'order-analytics' } }, /FlinkJob: kafka.consumerGroup must be the identity's consumer group 'analytics', got "order-analytics"/],
+    [{ kafka: { ...jobKafka, transactionalIdPrefix: 'other' } }, /FlinkJob: kafka.transactionalIdPrefix must be the identity's transactional id prefix 'order-analytics'/],
     [{ parallelism: 0 }, /FlinkJob: parallelism must be an integer of at least 1, got 0/],
     [{ entryClass: 'not a class' }, /FlinkJob: entryClass must be a fully qualified Java class name/],
     [{ jarPath: fileURLToPath(import.meta.url) }, /FlinkJob: jarPath must be a path to a .jar file/],
