@@ -5,8 +5,7 @@ import { createNotificationsRuntime } from '../../runtime/notifications/src/noti
 import { OrdersConfig } from '../../runtime/orders/src/config';
 import { createOrdersRuntime } from '../../runtime/orders/src/orders-runtime';
 import { buildApp as buildProductsApp } from '../../runtime/products/src/app';
-import { createProductStore } from '../../runtime/products/src/product-store';
-import { createStockReservations } from '../../runtime/products/src/stock-reservations';
+import { createProductStore, createStockReservations } from '../../runtime/shared/products';
 import { buildApp as buildUsersApp } from '../../runtime/users/src/app';
 import { createUsersRepository } from '../../runtime/users/src/users-repository';
 import { startSmtpSink, type SmtpSinkHandle } from '../../runtime/local/smtp-sink';

@@ -3,8 +3,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reportKey } from '../../runtime/catalog-ingest/src/handler';
-import { productIdForSku } from '../../runtime/products/src/product-ids';
-import { createProductStore } from '../../runtime/products/src/product-store';
+import { createProductStore, productIdForSku } from '../../runtime/shared/products';
 import { createDynamoClient } from '../../runtime/shared/dynamo';
 import { localBackends, receivedS3Notifications } from './backends';
 

@@ -5,8 +5,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient, productsTableSchema } from '../../runtime/shared/dynamo';
 import type { ServiceApp } from '../../runtime/shared/server';
 import { buildApp } from '../../runtime/products/src/app';
-import { createProductStore } from '../../runtime/products/src/product-store';
-import { createStockReservations } from '../../runtime/products/src/stock-reservations';
+import { createProductStore, createStockReservations } from '../../runtime/shared/products';
 import { localBackends } from './backends';
 
 const { env } = localBackends();

@@ -5,7 +5,7 @@ import type { S3Event } from 'aws-lambda';
 import pino from 'pino';
 import { loadConfig } from '../../shared/config';
 import { createDynamoClient, dynamoConfig } from '../../shared/dynamo';
-import { createProductStore } from '../../products/src/product-store';
+import { createProductStore } from '../../shared/products';
 import { csvRecords, jsonLines, type RawRecord } from './catalog-rows';
 import { importCatalog, type CatalogReport } from './import-catalog';
 

@@ -1,4 +1,4 @@
-import type { CatalogProduct, ProductStore, UpsertOutcome } from '../../products/src/product-store';
+import type { CatalogProduct, ProductStore, UpsertOutcome } from '../../shared/products';
 import { checkRow, type RawRecord } from './catalog-rows';
 
 export interface RejectedRow {

@@ -1,7 +1,6 @@
 import { productsApi } from '../../shared/api/products';
+import type { ProductStore, StockReservations } from '../../shared/products';
 import { createServiceApp, type ServiceApp, type ServiceAppOptions } from '../../shared/server';
-import type { ProductStore } from './product-store';
-import type { StockReservations } from './stock-reservations';
 
 export interface ProductsAppDeps {
   readonly products: Pick<ProductStore, 'create' | 'get' | 'update' | 'remove' | 'list' | 'ping'>;

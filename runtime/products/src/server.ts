@@ -3,8 +3,7 @@ import { loadConfig, serverConfig } from '../../shared/config';
 import { createDynamoClient, dynamoConfig } from '../../shared/dynamo';
 import { runServer } from '../../shared/server';
 import { buildApp } from './app';
-import { createProductStore } from './product-store';
-import { createStockReservations } from './stock-reservations';
+import { createProductStore, createStockReservations } from '../../shared/products';
 
 const config = loadConfig(Type.Object({ ...serverConfig(5002), ...dynamoConfig }));
 const dynamo = createDynamoClient(config);

@@ -1,10 +1,10 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Type } from '@sinclair/typebox';
-import type { CreateProductBody, Product, UpdateProductBody } from '../../shared/api/products';
-import { productsTableSchema } from '../../shared/dynamo';
-import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../shared/errors';
-import { decodeCursor, encodeCursor } from '../../shared/http';
+import type { CreateProductBody, Product, UpdateProductBody } from '../api/products';
+import { productsTableSchema } from '../dynamo';
+import { ConflictError, DependencyUnavailableError, NotFoundError } from '../errors';
+import { decodeCursor, encodeCursor } from '../http';
 import { isProductId, newProductId, productIdForSku } from './product-ids';
 import { backOff, getItem, getItems, inTable, isConditionFailure, updateExpression, transactWrite, type ProductsTableDeps } from './table-access';
 

@@ -1,5 +1,5 @@
-import type { Reservation, ReservationRequest } from '../../shared/api/products';
-import { ConflictError, DependencyUnavailableError, DomainError, NotFoundError } from '../../shared/errors';
+import type { Reservation, ReservationRequest } from '../api/products';
+import { ConflictError, DependencyUnavailableError, DomainError, NotFoundError } from '../errors';
 import { isProductId } from './product-ids';
 import { PRODUCT_ENTITY, type ProductItem } from './product-store';
 import { backOff, getItem, getItems, transactWrite, type ProductsTableDeps } from './table-access';

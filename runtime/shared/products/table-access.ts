@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DependencyUnavailableError } from '../../shared/errors';
+import { DependencyUnavailableError } from '../errors';
 
 /** Errors that mean "the table is overloaded or unreachable right now", not "the request is wrong". */
 const UNAVAILABLE = new Set([

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SourceReadError, csvRecords, jsonLines, type RawRecord } from '../../../runtime/catalog-ingest/src/catalog-rows';
 import { importCatalog } from '../../../runtime/catalog-ingest/src/import-catalog';
-import type { CatalogProduct } from '../../../runtime/products/src/product-store';
+import type { CatalogProduct } from '../../../runtime/shared/products';
 
 const collect = async (records: AsyncIterable<RawRecord>) => {
   const all: RawRecord[] = [];

@@ -1,9 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../../runtime/products/src/app';
-import { isProductId, productIdForSku, uuidV5 } from '../../../runtime/products/src/product-ids';
-import { createProductStore } from '../../../runtime/products/src/product-store';
-import { createStockReservations } from '../../../runtime/products/src/stock-reservations';
+import { createProductStore, createStockReservations, isProductId, productIdForSku, uuidV5 } from '../../../runtime/shared/products';
 import type { ServiceApp } from '../../../runtime/shared/server';
 
 /**
