@@ -13,6 +13,12 @@ export interface AnalyticsJobOptions {
   readonly stateDir: string;
   /** Progress messages. @default none */
   readonly log?: (message: string) => void;
+  /**
+   * Further flags of the job (docs/analytics.md), without the leading `--`: e.g. `{ window: '10 s' }`
+   * for tests that cannot wait for a one-minute window. The job refuses unknown flags.
+   * @default none: the job's own defaults
+   */
+  readonly flags?: Readonly<Record<string, string>>;
 }
 
 export interface AnalyticsJobHandle {
@@ -72,6 +78,7 @@ export async function startAnalyticsJob(options: AnalyticsJobOptions): Promise<A
       '--checkpoints', pathToFileURL(checkpoints).href,
       '--lake', pathToFileURL(join(options.stateDir, 'lake')).href,
       '--restore', 'latest',
+      ...Object.entries(options.flags ?? {}).flatMap(([flag, value]) => [`--${flag}`, value]),
     ],
     logFile,
   });
