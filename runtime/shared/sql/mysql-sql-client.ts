@@ -53,6 +53,9 @@ export function createMysqlSqlClient(options: MysqlSqlClientOptions): SqlClient 
     supportBigNumbers: true,
     bigNumberStrings: false,
     decimalNumbers: true,
+    // mysql2 otherwise captures a stack trace on every query for its own error messages: in the profile,
+    // about 4 % of the orders service's CPU in the order bench. Our errors are mapped and keep the cause.
+    trace: false,
   });
   const executor = executorOf(pool);
   return {
