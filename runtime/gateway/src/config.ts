@@ -1,13 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ServiceUrl, loadConfig, serverConfig } from '../../shared/config';
+import { ServiceUrl, serverConfig } from '../../shared/config';
 import { kafkaConfig } from '../../shared/kafka';
 
 export const GatewayConfig = Type.Object({
   ...serverConfig(5000),
-  USERS_URL: { ...ServiceUrl('users service base URL'), default: 'http://127.0.0.1:5001' },
-  PRODUCTS_URL: { ...ServiceUrl('products service base URL'), default: 'http://127.0.0.1:5002' },
-  ORDERS_URL: { ...ServiceUrl('orders service base URL'), default: 'http://127.0.0.1:5003' },
-  NOTIFICATIONS_URL: { ...ServiceUrl('notifications service base URL'), default: 'http://127.0.0.1:5004' },
+  USERS_URL: ServiceUrl('users service base URL'),
+  PRODUCTS_URL: ServiceUrl('products service base URL'),
+  ORDERS_URL: ServiceUrl('orders service base URL'),
+  NOTIFICATIONS_URL: ServiceUrl('notifications service base URL'),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1000, description: 'requests per client IP per window' }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   TRUSTED_PROXIES: Type.Optional(
@@ -20,5 +20,3 @@ export const GatewayConfig = Type.Object({
   AWS_REGION: kafkaConfig.AWS_REGION,
 });
 export type GatewayConfig = Static<typeof GatewayConfig>;
-
-export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): GatewayConfig => loadConfig(GatewayConfig, env);

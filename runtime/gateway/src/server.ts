@@ -1,36 +1,7 @@
-import { createKafka } from '../../shared/kafka';
+import { loadConfig } from '../../shared/config';
 import { runServer } from '../../shared/server';
-import { LatestWindows } from './analytics/latest-windows';
-import { createWindowsConsumer } from './analytics/windows-consumer';
-import { buildApp } from './app';
-import { loadGatewayConfig } from './config';
+import { GatewayConfig } from './config';
+import { createGatewayRuntime } from './gateway-runtime';
 
-const config = loadGatewayConfig();
-const windows = new LatestWindows();
-const app = buildApp({
-  upstreamUrls: { users: config.USERS_URL, products: config.PRODUCTS_URL, orders: config.ORDERS_URL, notifications: config.NOTIFICATIONS_URL },
-  rateLimit: { max: config.RATE_LIMIT_MAX, timeWindowMs: config.RATE_LIMIT_WINDOW_MS },
-  bodyLimit: config.BODY_LIMIT_BYTES,
-  windows,
-  trustedProxies: config.TRUSTED_PROXIES?.split(',').map((proxy) => proxy.trim()).filter(Boolean),
-  logLevel: config.LOG_LEVEL,
-});
-
-if (config.KAFKA_BROKERS !== undefined) {
-  const kafka = createKafka({
-    clientId: 'gateway',
-    env: { KAFKA_BROKERS: config.KAFKA_BROKERS, KAFKA_AUTH: config.KAFKA_AUTH, AWS_REGION: config.AWS_REGION },
-    logger: app.log,
-  });
-  const consumer = createWindowsConsumer(kafka, windows, app.log);
-  app.addHook('onClose', () => consumer.stop());
-  // In the background: the proxy must serve even while the broker is unreachable; the analytics list is then empty.
-  consumer.start().then(
-    () => app.log.info('consuming analytics results'),
-    (error: unknown) => app.log.error({ err: error }, 'analytics consumer did not start; /api/analytics/windows stays empty'),
-  );
-} else {
-  app.log.warn('KAFKA_BROKERS is not set; /api/analytics/windows stays empty');
-}
-
-await runServer(app, { port: config.PORT, host: config.HOST });
+const config = loadConfig(GatewayConfig);
+await runServer(createGatewayRuntime(config), { port: config.PORT, host: config.HOST });

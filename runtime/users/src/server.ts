@@ -1,15 +1,7 @@
-import { Type } from '@sinclair/typebox';
-import { loadConfig, serverConfig } from '../../shared/config';
+import { loadConfig } from '../../shared/config';
 import { runServer } from '../../shared/server';
-import { createSqlClient, sqlConfig } from '../../shared/sql';
-import { buildApp } from './app';
-import { createUsersRepository } from './users-repository';
+import { UsersConfig } from './config';
+import { createUsersRuntime } from './users-runtime';
 
-const config = loadConfig(Type.Object({ ...serverConfig(5001), ...sqlConfig }));
-const sql = createSqlClient(config);
-const app = buildApp({
-  users: createUsersRepository(sql),
-  logLevel: config.LOG_LEVEL,
-});
-app.addHook('onClose', () => sql.close());
-await runServer(app, { port: config.PORT, host: config.HOST });
+const config = loadConfig(UsersConfig);
+await runServer(createUsersRuntime(config), { port: config.PORT, host: config.HOST });
