@@ -133,6 +133,7 @@ describe('the shop through the gateway, on real backends and the Flink job', () 
       ],
     };
     let served: WindowResult[] = [];
+    // On a timeout the assertion below shows what the gateway served instead.
     await eventually(
       async () => {
         served = (await api<{ items: WindowResult[] }>('GET', '/api/analytics/windows?limit=100')).body.items.filter((window) => window.currency === CURRENCY);
