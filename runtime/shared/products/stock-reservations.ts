@@ -38,6 +38,12 @@ const RESERVATION_RETENTION_SECONDS = 90 * 24 * 60 * 60;
 /** Attempts of a transaction that lost a race before answering 503; enough for dozens of buyers of one product. */
 const MAX_ATTEMPTS = 12;
 
+/** Products whose price and currency a reservation remembers; past this the oldest entry goes. */
+const REMEMBERED_PRODUCTS = 10_000;
+
+/** What a reservation's write needs of a product besides its stock, which the write's condition checks. */
+type PriceTag = Pick<ProductItem, 'priceCents' | 'currency'>;
+
 export interface Shortfall {
   readonly productId: string;
   readonly requested: number;
@@ -65,6 +71,57 @@ const toReservation = (item: ReservationItem): Reservation => ({ reservationId: 
 
 export function createStockReservations({ dynamo, tableName, now = () => new Date() }: ProductsTableDeps) {
   const TableName = tableName;
+
+  // Price tags as last read. A reservation first writes with these without reading its products (one
+  // table call instead of two); the write's conditions re-check price, currency and stock, so a stale
+  // tag only costs the read it skipped.
+  const priceTags = new Map<string, PriceTag>();
+  function rememberPriceTag(product: ProductItem): void {
+    priceTags.delete(product.id);
+    priceTags.set(product.id, { priceCents: product.priceCents, currency: product.currency });
+    if (priceTags.size > REMEMBERED_PRODUCTS) priceTags.delete(priceTags.keys().next().value!);
+  }
+
+  /** The reservation and its stock decrements in one transaction, at the prices given. */
+  function writeReservation(reservationId: string, lines: readonly { productId: string; quantity: number; tag: PriceTag }[]) {
+    const createdAt = now();
+    const reservation: ReservationItem = {
+      id: reservationKey(reservationId),
+      entity: RESERVATION_ENTITY,
+      reservationId,
+      status: 'active',
+      items: lines.map(({ productId, quantity, tag }) => ({ productId, quantity, unitPriceCents: tag.priceCents })),
+      currency: lines[0]!.tag.currency,
+      createdAt: createdAt.toISOString(),
+      expiresAt: Math.floor(createdAt.getTime() / 1000) + RESERVATION_RETENTION_SECONDS,
+    };
+    const outcome = transactWrite(dynamo, {
+      TransactItems: [
+        { Put: { TableName, Item: reservation, ConditionExpression: 'attribute_not_exists(id)' } },
+        ...lines.map(({ productId, quantity, tag }) => ({
+          Update: {
+            TableName,
+            Key: { id: productId },
+            UpdateExpression: 'SET #stock = #stock - :quantity',
+            // Price and currency as read: the reservation records the price the stock was taken at.
+            ConditionExpression: '#entity = :product AND #stock >= :quantity AND #price = :price AND #currency = :currency',
+            ExpressionAttributeNames: { '#entity': 'entity', '#stock': 'stock', '#price': 'priceCents', '#currency': 'currency' },
+            ExpressionAttributeValues: { ':product': PRODUCT_ENTITY, ':quantity': quantity, ':price': tag.priceCents, ':currency': tag.currency },
+          },
+        })),
+      ],
+    });
+    return { reservation, outcome };
+  }
+
+  /** The first attempt, from remembered price tags alone: the reservation if it committed. */
+  async function reserveFromPriceTags(reservationId: string, quantities: Map<string, number>): Promise<Reservation | undefined> {
+    const lines = [...quantities].map(([productId, quantity]) => ({ productId, quantity, tag: priceTags.get(productId) }));
+    if (!lines.every((line): line is typeof line & { tag: PriceTag } => line.tag !== undefined)) return undefined;
+    if (new Set(lines.map((line) => line.tag.currency)).size > 1) return undefined;
+    const { reservation, outcome } = writeReservation(reservationId, lines);
+    return (await outcome).committed ? toReservation(reservation) : undefined;
+  }
 
   async function readReservation(id: string): Promise<ReservationItem | undefined> {
     if (!RESERVATION_ID.test(id)) return undefined;
@@ -104,8 +161,13 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
         if (existing) return replay(existing, quantities);
         throw refusal;
       };
+      // Whatever kept the first attempt from committing (a stale tag, no stock, a repeat) is sorted
+      // out below from a fresh read, as if it had not been made.
+      const reserved = await reserveFromPriceTags(request.reservationId, quantities);
+      if (reserved) return reserved;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const products = await getItems<ProductItem>(dynamo, tableName, productIds.filter(isProductId));
+        for (const product of products.values()) if (product.entity === PRODUCT_ENTITY) rememberPriceTag(product);
         const missing = productIds.find((id) => products.get(id)?.entity !== PRODUCT_ENTITY);
         if (missing !== undefined) return existingOr(new NotFoundError('product', missing));
         const lines = productIds.map((productId) => ({ product: products.get(productId)!, quantity: quantities.get(productId)! }));
@@ -122,33 +184,11 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
           .map((line) => ({ productId: line.product.id, requested: line.quantity, available: line.product.stock }));
         if (shortfalls.length > 0) return existingOr(new InsufficientStockError(shortfalls));
 
-        const createdAt = now();
-        const reservation: ReservationItem = {
-          id: reservationKey(request.reservationId),
-          entity: RESERVATION_ENTITY,
-          reservationId: request.reservationId,
-          status: 'active',
-          items: lines.map(({ product, quantity }) => ({ productId: product.id, quantity, unitPriceCents: product.priceCents })),
-          currency: currencies[0]!,
-          createdAt: createdAt.toISOString(),
-          expiresAt: Math.floor(createdAt.getTime() / 1000) + RESERVATION_RETENTION_SECONDS,
-        };
-        const outcome = await transactWrite(dynamo, {
-          TransactItems: [
-            { Put: { TableName, Item: reservation, ConditionExpression: 'attribute_not_exists(id)' } },
-            ...lines.map(({ product, quantity }) => ({
-              Update: {
-                TableName,
-                Key: { id: product.id },
-                UpdateExpression: 'SET #stock = #stock - :quantity',
-                // Price and currency as read: the reservation records the price the stock was taken at.
-                ConditionExpression: '#entity = :product AND #stock >= :quantity AND #price = :price AND #currency = :currency',
-                ExpressionAttributeNames: { '#entity': 'entity', '#stock': 'stock', '#price': 'priceCents', '#currency': 'currency' },
-                ExpressionAttributeValues: { ':product': PRODUCT_ENTITY, ':quantity': quantity, ':price': product.priceCents, ':currency': product.currency },
-              },
-            })),
-          ],
-        });
+        const { reservation, outcome: written } = writeReservation(
+          request.reservationId,
+          lines.map(({ product, quantity }) => ({ productId: product.id, quantity, tag: product })),
+        );
+        const outcome = await written;
         if (outcome.committed) return toReservation(reservation);
         // The reservation exists (a repeat, or a twin that won), or someone changed a product since we read.
         const existing = await readReservation(request.reservationId);
