@@ -11,6 +11,18 @@ export interface PublicApiProxyOptions {
 /** Upstream answer headers worth relaying; hop-by-hop and gateway-owned ones (x-request-id, date) stay behind. */
 const RELAYED_HEADERS = ['content-type', 'retry-after', 'etag', 'cache-control', 'idempotent-replayed'] as const;
 const API_PREFIX_LENGTH = '/api'.length;
+// As the router reads an absolute-form target: http or https, the authority up to the first slash.
+const SCHEME_AND_AUTHORITY = /^https?:\/\/[^/]*/i;
+
+/**
+ * The path and query the upstream is asked for: the public ones without `/api`, byte for byte. A
+ * request may name its target in absolute form (`GET http://shop.example/api/users`), which HTTP/1.1
+ * servers must accept and the router does; the upstream still gets the origin form.
+ */
+function upstreamPath(url: string): string {
+  const originForm = url.charCodeAt(0) === 0x2f ? url : url.replace(SCHEME_AND_AUTHORITY, '');
+  return originForm.slice(API_PREFIX_LENGTH);
+}
 
 // The upstream validates and serialises against the same shared schemas; doing it twice would only
 // cost time. The schemas stay on the routes for the OpenAPI document.
@@ -54,7 +66,7 @@ export async function publicApiProxy(app: FastifyInstance, options: PublicApiPro
         try {
           answer = await upstream.send({
             method,
-            path: request.url.slice(API_PREFIX_LENGTH),
+            path: upstreamPath(request.url),
             headers,
             body: request.body as Buffer | undefined,
             timeoutMs,

@@ -1,9 +1,9 @@
 import type { FastifySchema } from 'fastify';
-import { errorResponses } from '../../shared/http';
+import { withErrorResponses } from '../../shared/http';
+import { notificationsApi } from '../../shared/api/notifications';
+import { ordersApi } from '../../shared/api/orders';
 import { productsApi } from '../../shared/api/products';
 import { usersApi } from '../../shared/api/users';
-import { ListOrdersQuery, Order, OrderPage, OrderParams, PlaceOrderBody, PlaceOrderHeaders } from '../../shared/api/orders';
-import { NotificationList, NotificationsQuery } from '../../shared/api/notifications';
 
 export const UPSTREAMS = ['users', 'products', 'orders', 'notifications'] as const;
 export type UpstreamName = (typeof UPSTREAMS)[number];
@@ -21,18 +21,24 @@ export interface PublicRoute {
   readonly schema: FastifySchema;
 }
 
-/** What the gateway itself may answer on any proxied route, on top of the upstream's own answers. */
-const gatewayErrors = errorResponses(429, 503, 504);
+/**
+ * What the gateway answers on every public route before the route itself runs: its rate limit. The
+ * statuses of anything else in front of the routes (authentication) belong here too.
+ */
+export const EDGE_ERROR_STATUSES: readonly number[] = [429];
+
+/** What the gateway answers on a proxied route when the service behind it is down (503) or too slow (504). */
+const PROXY_ERROR_STATUSES: readonly number[] = [503, 504];
 
 const route = (method: PublicRoute['method'], url: PublicRoute['url'], upstream: UpstreamName, timeout: TimeoutClass, schema: FastifySchema): PublicRoute => ({
   method,
   url,
   upstream,
   timeout,
-  schema: { ...schema, response: { ...gatewayErrors, ...(schema.response as object) } },
+  schema: withErrorResponses(schema, [...EDGE_ERROR_STATUSES, ...PROXY_ERROR_STATUSES]),
 });
 
-/** The public API table of DESIGN.md, one entry per route. */
+/** The public API table of DESIGN.md, one entry per route, with the services' own route schemas. */
 export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   route('POST', '/api/users', 'users', 'write', usersApi.create),
   route('GET', '/api/users', 'users', 'read', usersApi.list),
@@ -44,30 +50,8 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   route('GET', '/api/products/:id', 'products', 'read', productsApi.get),
   route('PATCH', '/api/products/:id', 'products', 'write', productsApi.update),
   route('DELETE', '/api/products/:id', 'products', 'write', productsApi.delete),
-  route('POST', '/api/orders', 'orders', 'placeOrder', {
-    tags: ['orders'],
-    summary: 'Place an order: reserves stock for every line, or for none',
-    description: 'A retry with the same `Idempotency-Key` and body answers the first result instead of placing a second order.',
-    headers: PlaceOrderHeaders,
-    body: PlaceOrderBody,
-    response: { 201: Order, ...errorResponses(400, 404, 409, 413, 415) },
-  }),
-  route('GET', '/api/orders', 'orders', 'read', {
-    tags: ['orders'],
-    summary: 'List orders, optionally of one user, one page at a time',
-    querystring: ListOrdersQuery,
-    response: { 200: OrderPage, ...errorResponses(400) },
-  }),
-  route('GET', '/api/orders/:id', 'orders', 'read', {
-    tags: ['orders'],
-    summary: 'Read an order',
-    params: OrderParams,
-    response: { 200: Order, ...errorResponses(404) },
-  }),
-  route('GET', '/api/notifications', 'notifications', 'read', {
-    tags: ['notifications'],
-    summary: 'List the notifications sent for an order',
-    querystring: NotificationsQuery,
-    response: { 200: NotificationList, ...errorResponses(400) },
-  }),
+  route('POST', '/api/orders', 'orders', 'placeOrder', ordersApi.place),
+  route('GET', '/api/orders', 'orders', 'read', ordersApi.list),
+  route('GET', '/api/orders/:id', 'orders', 'read', ordersApi.get),
+  route('GET', '/api/notifications', 'notifications', 'read', notificationsApi.list),
 ];

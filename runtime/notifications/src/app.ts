@@ -1,5 +1,4 @@
-import { NotificationList, NotificationsQuery } from '../../shared/api/notifications';
-import { errorResponses } from '../../shared/http/error-body';
+import { notificationsApi } from '../../shared/api/notifications';
 import { createServiceApp, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from '../../shared/server';
 import { DependencyUnavailableError } from '../../shared/errors';
 import { SqlUnavailableError } from '../../shared/sql';
@@ -16,23 +15,13 @@ export interface NotificationsAppDeps {
 export function buildApp(deps: NotificationsAppDeps): ServiceApp {
   const app = createServiceApp({ service: 'notifications', readiness: deps.readiness, bodyLimit: 1024, logger: deps.logger, logLevel: deps.logLevel });
 
-  app.get(
-    '/notifications',
-    {
-      schema: {
-        summary: 'List the notifications sent for an order',
-        querystring: NotificationsQuery,
-        response: { 200: NotificationList, ...errorResponses(400, 503) },
-      },
-    },
-    async (request) => {
-      try {
-        return { items: await deps.store.listByOrder(request.query.orderId) };
-      } catch (error) {
-        if (error instanceof SqlUnavailableError) throw new DependencyUnavailableError('notifications database', error);
-        throw error;
-      }
-    },
-  );
+  app.get('/notifications', { schema: notificationsApi.list }, async (request) => {
+    try {
+      return { items: await deps.store.listByOrder(request.query.orderId) };
+    } catch (error) {
+      if (error instanceof SqlUnavailableError) throw new DependencyUnavailableError('notifications database', error);
+      throw error;
+    }
+  });
   return app;
 }

@@ -1,6 +1,5 @@
 import type { ServiceAppOptions } from '../../shared/server/create-service-app';
-import { ListOrdersQuery, Order, OrderPage, OrderParams, PlaceOrderBody, PlaceOrderHeaders } from '../../shared/api/orders';
-import { errorResponses } from '../../shared/http/error-body';
+import { ordersApi } from '../../shared/api/orders';
 import { createServiceApp, type ReadinessCheck, type ServiceApp } from '../../shared/server';
 import type { OrderService } from './order-service';
 
@@ -20,15 +19,7 @@ export function buildApp(deps: OrdersAppDeps): ServiceApp {
 
   app.post(
     '/orders',
-    {
-      schema: {
-        summary: 'Place an order',
-        description: 'Reserves stock and stores the order. With an Idempotency-Key, a retry with the same body returns the first answer.',
-        headers: PlaceOrderHeaders,
-        body: PlaceOrderBody,
-        response: { 201: Order, ...errorResponses(400, 404, 409, 413, 415, 422, 503) },
-      },
-    },
+    { schema: ordersApi.place },
     async (request, reply) => {
       const idempotencyKey = request.headers['idempotency-key'];
       const { order, created } = await deps.orderService.placeOrder(request.body, {
@@ -40,17 +31,8 @@ export function buildApp(deps: OrdersAppDeps): ServiceApp {
     },
   );
 
-  app.get(
-    '/orders/:id',
-    { schema: { summary: 'Get an order', params: OrderParams, response: { 200: Order, ...errorResponses(400, 404, 503) } } },
-    async (request) => deps.orderService.getOrder(request.params.id),
-  );
-
-  app.get(
-    '/orders',
-    { schema: { summary: 'List orders, newest first', querystring: ListOrdersQuery, response: { 200: OrderPage, ...errorResponses(400, 503) } } },
-    async (request) => deps.orderService.listOrders(request.query),
-  );
+  app.get('/orders/:id', { schema: ordersApi.get }, async (request) => deps.orderService.getOrder(request.params.id));
+  app.get('/orders', { schema: ordersApi.list }, async (request) => deps.orderService.listOrders(request.query));
 
   return app;
 }

@@ -1,7 +1,6 @@
-import { Type } from '@sinclair/typebox';
 import type { Order } from '../../shared/api/orders';
 import type { OrderEvent } from '../../shared/events/orders-topic';
-import { decodeCursor, encodeCursor } from '../../shared/http/pagination';
+import { CreatedAtPosition, decodeCursor, encodeCursor } from '../../shared/http/pagination';
 import { fromSqlTimestamp, namedList, toSqlTimestamp, type SqlClient, type SqlExecutor, type SqlParams } from '../../shared/sql';
 
 export interface IdempotencyRecord {
@@ -38,8 +37,6 @@ interface ItemRow {
   quantity: number;
   unit_price_cents: number;
 }
-
-const ListCursor = Type.Object({ createdAt: Type.String(), id: Type.String() }, { additionalProperties: false });
 
 async function itemsOf(db: SqlExecutor, orderIds: readonly string[]): Promise<Map<string, Order['items']>> {
   const byOrder = new Map<string, Order['items']>(orderIds.map((id) => [id, []]));
@@ -131,7 +128,7 @@ export function createOrderStore(sql: SqlClient) {
         params.userId = query.userId;
       }
       if (query.cursor) {
-        const after = decodeCursor<{ createdAt: string; id: string }>(query.cursor, ListCursor);
+        const after = decodeCursor<CreatedAtPosition>(query.cursor, CreatedAtPosition);
         conditions.push('(created_at < :afterCreatedAt OR (created_at = :afterCreatedAt AND id < :afterId))');
         params.afterCreatedAt = toSqlTimestamp(new Date(after.createdAt));
         params.afterId = after.id;

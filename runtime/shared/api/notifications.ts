@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { errorResponses } from '../http/error-body';
 
 /*
  * Public API of the notifications service: the one source for its route (`/notifications`) and for
@@ -35,3 +36,13 @@ export const NotificationList = Type.Object(
   { additionalProperties: false, $id: 'NotificationList', title: 'NotificationList' },
 );
 export type NotificationList = Static<typeof NotificationList>;
+
+/** The route schema of `GET /notifications`, for the service and for the gateway's document; createServiceApp adds its 400. */
+export const notificationsApi = {
+  list: {
+    tags: ['notifications'],
+    summary: 'List the notifications sent for an order',
+    querystring: NotificationsQuery,
+    response: { 200: NotificationList, ...errorResponses(503) },
+  },
+} as const;

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Cents, CurrencyCode } from '../events/money';
+import { errorResponses } from '../http/error-body';
 import { Page, PageQuery } from '../http/pagination';
+import { IdParams } from '../http/path-id';
 
 /*
  * Public API of the orders service: the one source for its routes (`/orders`) and for the gateway's
@@ -71,7 +73,7 @@ export const Order = Type.Object(
 );
 export type Order = Static<typeof Order>;
 
-export const OrderParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+export const OrderParams = IdParams('Order id (UUID)');
 
 export const ListOrdersQuery = Type.Object(
   {
@@ -84,3 +86,35 @@ export type ListOrdersQuery = Static<typeof ListOrdersQuery>;
 
 export const OrderPage = Page(Order);
 export type OrderPage = Static<typeof OrderPage>;
+
+const tags = ['orders'];
+
+/**
+ * Route schemas by operation, for the orders service's routes and for the gateway's document. Each
+ * lists the error statuses of its domain; createServiceApp adds those of its input (400, 413, 415).
+ */
+export const ordersApi = {
+  place: {
+    tags,
+    summary: 'Place an order: reserves stock for every line, or for none',
+    description:
+      'A retry with the same `Idempotency-Key` and body answers the first result (with `idempotent-replayed: true`) instead of placing a second order; ' +
+      'the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. 404 USER_NOT_FOUND or PRODUCT_NOT_FOUND, 409 INSUFFICIENT_STOCK (details.products), ' +
+      '400 MIXED_CURRENCIES.',
+    headers: PlaceOrderHeaders,
+    body: PlaceOrderBody,
+    response: { 201: Order, ...errorResponses(404, 409, 422, 503) },
+  },
+  get: {
+    tags,
+    summary: 'Read an order',
+    params: OrderParams,
+    response: { 200: Order, ...errorResponses(404, 503) },
+  },
+  list: {
+    tags,
+    summary: 'List orders, newest first, optionally of one user, one page at a time',
+    querystring: ListOrdersQuery,
+    response: { 200: OrderPage, ...errorResponses(503) },
+  },
+} as const;

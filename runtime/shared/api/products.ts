@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CurrencyCode } from '../events/money';
-import { Page, PageQuery, errorResponses } from '../http';
+import { IdParams, Page, PageQuery, errorResponses } from '../http';
 
 /*
  * Public API of the products service: the one source for its routes (runtime/products), for the
@@ -52,8 +52,8 @@ export const UpdateProductBody = Type.Partial(Type.Object(productFields), {
 });
 export type UpdateProductBody = Static<typeof UpdateProductBody>;
 
-/** Any string: an id that is not a product's UUID names no product, so it is a 404 like any unknown id. */
-export const ProductIdParams = Type.Object({ id: Type.String({ description: 'Product id (UUID)' }) }, { additionalProperties: false });
+/** An id that is not a product's UUID names no product, so it is a 404 like any unknown id. */
+export const ProductIdParams = IdParams('Product id (UUID)');
 
 export const ProductPage = Page(Product);
 
@@ -86,17 +86,20 @@ export const Reservation = Type.Object(
 );
 export type Reservation = Static<typeof Reservation>;
 
-export const ReservationIdParams = Type.Object({ id: Type.String() }, { additionalProperties: false });
+export const ReservationIdParams = IdParams('The reservationId the reservation was made under');
 
 const tags = ['products'];
 
-/** Route schemas by operation, for `app.route({ schema })` in the service and for the gateway's document. */
+/**
+ * Route schemas by operation, for `app.route({ schema })` in the service and for the gateway's document.
+ * Each lists the error statuses of its domain; createServiceApp adds those of its input (400, 413, 415).
+ */
 export const productsApi = {
   create: {
     tags,
     summary: 'Add a product',
     body: CreateProductBody,
-    response: { 201: Product, ...errorResponses(400, 409, 413, 415, 503) },
+    response: { 201: Product, ...errorResponses(409, 503) },
   },
   get: {
     tags,
@@ -109,7 +112,7 @@ export const productsApi = {
     summary: 'Change fields of a product',
     params: ProductIdParams,
     body: UpdateProductBody,
-    response: { 200: Product, ...errorResponses(400, 404, 409, 413, 415, 503) },
+    response: { 200: Product, ...errorResponses(404, 409, 503) },
   },
   delete: {
     tags,
@@ -121,7 +124,7 @@ export const productsApi = {
     tags,
     summary: 'List products in id order, one page at a time',
     querystring: PageQuery,
-    response: { 200: ProductPage, ...errorResponses(400, 503) },
+    response: { 200: ProductPage, ...errorResponses(503) },
   },
   reserve: {
     tags,
@@ -130,7 +133,7 @@ export const productsApi = {
       'Idempotent per reservationId: a retry answers the same reservation and reserves nothing more. ' +
       '400 MIXED_CURRENCIES, 404 PRODUCT_NOT_FOUND, 409 INSUFFICIENT_STOCK (details.products), 409 RESERVATION_ID_REUSED, 409 RESERVATION_RELEASED.',
     body: ReservationRequest,
-    response: { 201: Reservation, ...errorResponses(400, 404, 409, 413, 415, 503) },
+    response: { 201: Reservation, ...errorResponses(400, 404, 409, 503) },
   },
   release: {
     tags,

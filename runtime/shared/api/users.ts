@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Page, PageQuery, errorResponses } from '../http';
+import { IdParams, Page, PageQuery, errorResponses } from '../http';
 
 /*
  * Public API of the users service: the one source for its routes (runtime/users) and for the
@@ -31,20 +31,23 @@ export const UpdateUserBody = Type.Object(
 );
 export type UpdateUserBody = Static<typeof UpdateUserBody>;
 
-/** Any string: an id that is not a user's UUID names no user, so it is a 404 like any unknown id. */
-export const UserIdParams = Type.Object({ id: Type.String({ description: 'User id (UUID)' }) }, { additionalProperties: false });
+/** An id that is not a user's UUID names no user, so it is a 404 like any unknown id. */
+export const UserIdParams = IdParams('User id (UUID)');
 
 export const UserPage = Page(User);
 
 const tags = ['users'];
 
-/** Route schemas by operation, for `app.route({ schema })` in the service and for the gateway's document. */
+/**
+ * Route schemas by operation, for `app.route({ schema })` in the service and for the gateway's document.
+ * Each lists the error statuses of its domain; createServiceApp adds those of its input (400, 413, 415).
+ */
 export const usersApi = {
   create: {
     tags,
     summary: 'Register a user',
     body: CreateUserBody,
-    response: { 201: User, ...errorResponses(400, 409, 413, 415, 503) },
+    response: { 201: User, ...errorResponses(409, 503) },
   },
   get: {
     tags,
@@ -57,7 +60,7 @@ export const usersApi = {
     summary: 'Change the email and/or name of a user',
     params: UserIdParams,
     body: UpdateUserBody,
-    response: { 200: User, ...errorResponses(400, 404, 409, 413, 415, 503) },
+    response: { 200: User, ...errorResponses(404, 409, 503) },
   },
   delete: {
     tags,
@@ -69,6 +72,6 @@ export const usersApi = {
     tags,
     summary: 'List users, oldest first, one page at a time',
     querystring: PageQuery,
-    response: { 200: UserPage, ...errorResponses(400, 503) },
+    response: { 200: UserPage, ...errorResponses(503) },
   },
 } as const;

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type RawServerDefault } from 'fastify';
-import { errorHandler } from './error-handler';
+import Fastify, { LogController, type ConnectionError, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type RawServerDefault } from 'fastify';
+import { inputErrorStatuses, withErrorResponses, type ErrorBody } from '../http/error-body';
+import { errorHandler, replyWithError } from './error-handler';
 import { health, type ReadinessCheck } from './health';
 import { metrics } from './metrics';
 import { validatorCompiler } from './validator-compiler';
@@ -29,9 +32,38 @@ export interface ServiceAppOptions {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
+ * Longest path segment the router matches. Far above any id (MAX_PATH_ID_LENGTH), so a long id meets
+ * the route's schema and is a 400 that says so; find-my-way's default of 100 guards regular-expression
+ * parameters, which no route here has, and would turn a 101-character id into a 414. Node refuses a
+ * request line over its 16 KiB header limit before the router sees it.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
+
+/** Requests Node could not parse as HTTP never reach Fastify: they get the shared shape on the raw socket. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', message: 'the request line and headers exceed 16 KiB' },
+};
+
+function answerClientError(error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, message } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, code: 'MALFORMED_REQUEST', message: 'the request is not valid HTTP/1.1' };
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `x-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/**
  * The Fastify instance every service starts from: JSON logs with the request id, `x-request-id` in
  * and out, schema validation that rejects unknown fields (and, in bodies, wrong types), the shared
- * error shape, health, readiness and metrics. Services add their routes to it; it never listens (see `runServer`).
+ * error shape for every refusal (down to requests that are not HTTP), 405 with `Allow`, health,
+ * readiness and metrics. Bodies are JSON only, and DELETE carries none. Each route's schema documents
+ * the error statuses its input can cause. Services add their routes to it; it never listens (see `runServer`).
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
@@ -52,8 +84,19 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: replyWithError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // A DELETE body has no meaning in HTTP or in this API: it is not read, so it cannot fail a DELETE.
+  app.addHttpMethod('DELETE', { hasBody: false, overrideExisting: true });
+  // JSON is the only body this API takes; text/plain would reach validation as a string and read as a 400.
+  app.removeContentTypeParser('text/plain');
+  // Run before any other onRoute hook (the OpenAPI generator's), so the document shows what is added.
+  app.addHook('onRoute', (route) => {
+    if (route.schema !== undefined) route.schema = withErrorResponses(route.schema, inputErrorStatuses(route.method, route.schema));
+  });
 
   // Callback-style hooks: these run on every request, and an async hook costs a promise each time.
   app.addHook('onRequest', (request, reply, done) => {

@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { CreateUserBody, UpdateUserBody, User } from '../../shared/api/users';
 import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../shared/errors';
-import { decodeCursor, encodeCursor } from '../../shared/http';
-import '../../shared/events/formats';
+import { CreatedAtPosition, decodeCursor, encodeCursor } from '../../shared/http';
 import { DuplicateKeyError, SqlUnavailableError } from '../../shared/sql';
-import type { UserPosition, UsersRepository } from './users-repository';
+import type { UsersRepository } from './users-repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const CursorPosition = Type.Object({ createdAt: Type.String({ format: 'date-time' }), id: Type.String({ pattern: UUID.source }) });
 
 export interface UsersServiceDeps {
   readonly users: UsersRepository;
@@ -68,7 +64,7 @@ export function createUsersService({ users, now = () => new Date() }: UsersServi
     },
 
     async list(limit: number, cursor?: string): Promise<{ items: User[]; nextCursor: string | null }> {
-      const after = cursor === undefined ? undefined : decodeCursor<UserPosition & Record<string, unknown>>(cursor, CursorPosition);
+      const after = cursor === undefined ? undefined : decodeCursor<CreatedAtPosition>(cursor, CreatedAtPosition);
       const { users: items, hasMore } = await inDatabase(() => users.listAfter(after, limit));
       const last = items.at(-1);
       return { items, nextCursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
