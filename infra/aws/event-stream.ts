@@ -165,9 +165,13 @@ export class EventStream extends Construct implements ec2.IConnectable {
     return [...this.topicArns.keys()];
   }
 
-  /** Lets the grantee write to one topic, and nothing else on the cluster. */
+  /**
+   * Lets the grantee write to one topic with an idempotent producer, and nothing else on the cluster. Idempotent
+   * producers (the Kafka 3 default, and the shop's) must also be allowed `WriteDataIdempotently` on the cluster: MSK's
+   * IAM authorizer implies it only for principals that may write to every topic, unlike Kafka's ACLs (KIP-679).
+   */
   grantProduce(grantee: iam.IGrantable, topicName: string): iam.Grant {
-    return this.grantOnCluster(grantee, [
+    return this.grantOnCluster(grantee, ['kafka-cluster:WriteDataIdempotently'], [
       { actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], resourceArns: [this.topicArn(topicName)] },
     ]);
   }
@@ -181,7 +185,7 @@ export class EventStream extends Construct implements ec2.IConnectable {
       throw new Error(`EventStream ${this.node.id}: invalid consumer group id '${groupId}'`);
     }
     const groupArn = this.groupArn(groupId);
-    const grant = this.grantOnCluster(grantee, [
+    const grant = this.grantOnCluster(grantee, [], [
       { actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], resourceArns: [this.topicArn(topicName)] },
       { actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'], resourceArns: [groupArn] },
     ]);
@@ -196,10 +200,10 @@ export class EventStream extends Construct implements ec2.IConnectable {
     return grant;
   }
 
-  private grantOnCluster(grantee: iam.IGrantable, scoped: { actions: string[]; resourceArns: string[] }[]): iam.Grant {
+  private grantOnCluster(grantee: iam.IGrantable, clusterActions: string[], scoped: { actions: string[]; resourceArns: string[] }[]): iam.Grant {
     const connect = iam.Grant.addToPrincipal({
       grantee,
-      actions: ['kafka-cluster:Connect'],
+      actions: ['kafka-cluster:Connect', ...clusterActions],
       resourceArns: [this.clusterArn],
     });
     return scoped.reduce((grant, { actions, resourceArns }) => grant.combine(iam.Grant.addToPrincipal({ grantee, actions, resourceArns })), connect);

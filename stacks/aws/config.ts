@@ -1,9 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { platformContract, type ServiceName, type TopicName } from '../../contracts/platform';
 import type { CpuAutoscaling, FixedReplicas, TopicSettings } from '../../infra/aws';
-import { ANALYTICS_RESULTS_TOPIC } from '../../runtime/shared/events/analytics-results-topic';
-import { ORDERS_TOPIC } from '../../runtime/shared/events/orders-topic';
 
 export type EnvironmentName = 'dev' | 'prod';
 
@@ -43,7 +42,8 @@ export interface ShopEnvironmentConfig {
   readonly events: {
     readonly brokerInstanceType: string;
     readonly brokerVolumeGiB: number;
-    readonly topics: Readonly<Record<string, TopicSettings>>;
+    /** The platform contract's topics, with this environment's partition counts. */
+    readonly topics: Readonly<Record<TopicName, TopicSettings>>;
   };
   readonly catalog: {
     readonly reservedConcurrency: number;
@@ -64,7 +64,21 @@ export interface ShopEnvironmentConfig {
   readonly gatewayCertificateArn?: string;
 }
 
-export type ServiceName = 'gateway' | 'users' | 'products' | 'orders' | 'notifications';
+/**
+ * The contract's topics with their retention; partitions as the contract says unless this environment needs more
+ * consumers in parallel. Fewer would break the contract and cannot be applied to an existing topic anyway.
+ */
+function contractTopics(morePartitions: { readonly [topic in TopicName]?: number }): Record<TopicName, TopicSettings> {
+  return Object.fromEntries(
+    Object.values(platformContract.topics).map(({ name, partitions, retentionHours }) => {
+      const declared = morePartitions[name] ?? partitions;
+      if (declared < partitions) {
+        throw new Error(`topic '${name}': the platform contract needs at least ${partitions} partitions, got ${declared}`);
+      }
+      return [name, { partitions: declared, retention: Duration.hours(retentionHours) }];
+    }),
+  ) as Record<TopicName, TopicSettings>;
+}
 
 const SEED_SCALING: ShopEnvironmentConfig['scaling'] = {
   gateway: { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 70 },
@@ -100,10 +114,7 @@ export const dev: ShopEnvironmentConfig = {
   events: {
     brokerInstanceType: 'kafka.t3.small',
     brokerVolumeGiB: 10,
-    topics: {
-      [ORDERS_TOPIC]: { partitions: 3, retention: Duration.days(3) },
-      [ANALYTICS_RESULTS_TOPIC]: { partitions: 1, retention: Duration.days(3) },
-    },
+    topics: contractTopics({}),
   },
   catalog: { reservedConcurrency: 1, noncurrentVersionRetentionDays: 7 },
   // Placeholder: replace with a domain verified in SES in the target account.
@@ -136,10 +147,8 @@ export const prod: ShopEnvironmentConfig = {
   events: {
     brokerInstanceType: 'kafka.m7g.large',
     brokerVolumeGiB: 100,
-    topics: {
-      [ORDERS_TOPIC]: { partitions: 6, retention: Duration.days(7) },
-      [ANALYTICS_RESULTS_TOPIC]: { partitions: 3, retention: Duration.days(7) },
-    },
+    // Room for more consumers in parallel than dev needs; partitions can be added later but never removed.
+    topics: contractTopics({ orders: 6, 'analytics-results': 3 }),
   },
   catalog: { reservedConcurrency: 5, noncurrentVersionRetentionDays: 90 },
   notifications: { senderIdentity: 'example.com', from: 'shop@example.com' },

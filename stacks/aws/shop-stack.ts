@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { kafkaGrantsOf, platformContract, type ServiceName } from '../../contracts/platform';
 import {
   CatalogIngest,
   Cluster,
@@ -12,9 +13,7 @@ import {
   ProductTable,
   SchemaMigration,
 } from '../../infra/aws';
-import { ANALYTICS_RESULTS_TOPIC } from '../../runtime/shared/events/analytics-results-topic';
-import { ORDERS_TOPIC } from '../../runtime/shared/events/orders-topic';
-import type { ServiceName, ShopEnvironmentConfig } from './config';
+import type { ShopEnvironmentConfig } from './config';
 
 /** Where the deployable code is read from; tests point these at fixtures, deploys use the repository. */
 export interface ShopSources {
@@ -33,17 +32,6 @@ export interface ShopStackProps extends StackProps {
   /** @default the repository's own sources */
   readonly sources?: ShopSources;
 }
-
-/** Ports from docs/runtime-contract.md. */
-const PORTS: Readonly<Record<ServiceName, number>> = {
-  gateway: 5000,
-  users: 5001,
-  products: 5002,
-  orders: 5003,
-  notifications: 5004,
-};
-const NOTIFICATIONS_CONSUMER_GROUP = 'notifications';
-const GATEWAY_CONSUMER_GROUPS = 'gateway*';
 
 /** The AWS half of the shop: wiring only; every resource detail lives in infra/aws. */
 export class ShopStack extends Stack {
@@ -99,7 +87,7 @@ export class ShopStack extends Stack {
       new Microservice(this, name, {
         cluster,
         serviceName: name,
-        port: PORTS[name],
+        port: platformContract.services[name].port,
         scaling: config.scaling[name],
         environment,
         runtimeDirectory: sources.runtimeDirectory,
@@ -140,10 +128,13 @@ export class ShopStack extends Stack {
     database.grantDataApiAccess(orders);
     database.grantDataApiAccess(notifications);
     products.grantReadWriteData(productsService);
-    events.grantProduce(orders, ORDERS_TOPIC);
-    events.grantConsume(notifications, ORDERS_TOPIC, NOTIFICATIONS_CONSUMER_GROUP);
-    // Every gateway replica reads all windows, so each may join with its own group id under the `gateway` prefix.
-    events.grantConsume(gateway, ANALYTICS_RESULTS_TOPIC, GATEWAY_CONSUMER_GROUPS);
+    // Kafka: exactly what the platform contract lets each service produce and consume, dead letters included.
+    const microservices: Readonly<Record<ServiceName, Microservice>> = { gateway, users, products: productsService, orders, notifications };
+    for (const name of Object.keys(microservices) as ServiceName[]) {
+      const { writes, reads } = kafkaGrantsOf(platformContract.services[name].kafka);
+      for (const topic of writes) events.grantProduce(microservices[name], topic);
+      for (const { topic, group } of reads) events.grantConsume(microservices[name], topic, group);
+    }
     notifications.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ses:SendEmail', 'ses:SendRawEmail'],

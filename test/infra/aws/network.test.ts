@@ -1,4 +1,4 @@
-import { Template, Match } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { Network } from '../../../infra/aws';
 import { newStack, SYNTH_TIMEOUT } from './support';
@@ -14,9 +14,11 @@ describe('Network', { timeout: SYNTH_TIMEOUT }, () => {
     template.resourceCountIs('AWS::EC2::Subnet', 6);
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL' });
-    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({}) });
-    const gatewayEndpoints = template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } });
-    expect(Object.keys(gatewayEndpoints)).toHaveLength(2);
+    // S3 and DynamoDB traffic stays off the NAT through the two (free) gateway endpoints.
+    const gatewayEndpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }));
+    expect(gatewayEndpoints.map((endpoint) => endpoint.Properties.ServiceName)).toEqual(
+      ['s3', 'dynamodb'].map((service) => ({ 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] })),
+    );
     const subnetTypes = Object.values(template.findResources('AWS::EC2::Subnet')).map(
       (subnet) => subnet.Properties.Tags.find((tag: { Key: string }) => tag.Key === 'aws-cdk:subnet-type').Value,
     );
@@ -29,16 +31,21 @@ describe('Network', { timeout: SYNTH_TIMEOUT }, () => {
     const template = Template.fromStack(stack);
 
     template.resourceCountIs('AWS::EC2::NatGateway', 2);
-    const interfaceEndpoints = template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } });
-    const services = Object.values(interfaceEndpoints).map((endpoint) => JSON.stringify(endpoint.Properties.ServiceName));
-    expect(services.join(' ')).toMatch(/ecr\.api/);
-    expect(services.join(' ')).toMatch(/ecr\.dkr/);
-    expect(services.join(' ')).toMatch(/sts/);
-    expect(services.join(' ')).toMatch(/secretsmanager/);
-    // Endpoints accept HTTPS from the VPC only.
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.0.0.0/16', FromPort: 443, ToPort: 443 })],
-    });
+    const interfaceEndpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }));
+    expect(interfaceEndpoints.map((endpoint) => endpoint.Properties.ServiceName)).toEqual(
+      ['ecr.api', 'ecr.dkr', 'sts', 'secretsmanager'].map((service) => `com.amazonaws.us-east-1.${service}`),
+    );
+    for (const { Properties } of interfaceEndpoints) {
+      expect(Properties).toMatchObject({
+        PrivateDnsEnabled: true,
+        SubnetIds: [{ Ref: expect.stringMatching(/^NetworkVpcprivateSubnet1/) }, { Ref: expect.stringMatching(/^NetworkVpcprivateSubnet2/) }],
+      });
+    }
+    // Each endpoint's security group accepts HTTPS from the VPC and nothing else.
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroup')).map(({ Properties }) => Properties.SecurityGroupIngress);
+    expect(ingress).toEqual(
+      Array(4).fill([{ CidrIp: '10.0.0.0/16', Description: 'HTTPS from inside the VPC', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 }]),
+    );
   });
 
   it.each([0, 3, 1.5])('rejects %s NAT gateways', (natGateways) => {

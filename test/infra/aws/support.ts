@@ -59,6 +59,29 @@ export function statementsOfRole(template: Template, roleLogicalIdPrefix: string
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
 }
 
+/** The logical id of the one resource of this type whose properties match; throws when there is none or several. */
+export function logicalIdOf(template: Template, type: string, properties: Record<string, unknown> = {}): string {
+  const ids = Object.keys(template.findResources(type, { Properties: properties }));
+  if (ids.length !== 1) throw new Error(`expected one ${type} with ${JSON.stringify(properties)}, found ${ids.length}`);
+  return ids[0] as string;
+}
+
+/** What CDK writes for an MSK group ARN: `...:group/<cluster name>/<cluster uuid, cut from the cluster's ARN>/<group id>`. */
+export function mskGroupArn(clusterLogicalId: string, clusterName: string, groupId: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:aws:kafka:us-east-1:',
+        { Ref: 'AWS::AccountId' },
+        `:group/${clusterName}/`,
+        { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [clusterLogicalId, 'Arn'] }] }] },
+        `/${groupId}`,
+      ],
+    ],
+  };
+}
+
 /** Parses the manifests of a KubernetesManifest resource, resolving nothing: tokens stay as CloudFormation objects. */
 export function manifestsOf(template: Template, logicalIdPrefix: string): Record<string, any>[] {
   const resources = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
