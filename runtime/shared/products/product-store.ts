@@ -35,7 +35,7 @@ const skuTaken = (sku: string) => new ConflictError('SKU_TAKEN', `sku ${sku} alr
 
 /** Attempts of a transaction that lost a race (concurrent change or conflict) before answering 503. */
 const MAX_ATTEMPTS = 8;
-const CursorPosition = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
+const CursorPosition = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, { additionalProperties: false });
 
 /** Fields a catalog row or a PATCH may set; equal values mean a write would change nothing. */
 const EDITABLE = ['name', 'description', 'priceCents', 'currency', 'stock'] as const;
