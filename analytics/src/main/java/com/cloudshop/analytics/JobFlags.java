@@ -16,7 +16,8 @@ import org.apache.flink.util.TimeUtils;
 
 /**
  * The job's command-line flags ({@code --name value}) with local defaults; docs/analytics.md lists
- * them. Durations take Flink's notation ({@code 1 min}, {@code 30 s}, {@code 500 ms}).
+ * them. Topic, group and transactional-id defaults are the platform contract's. Durations take
+ * Flink's notation ({@code 1 min}, {@code 30 s}, {@code 500 ms}).
  */
 public record JobFlags(
         String brokers,
@@ -45,10 +46,10 @@ public record JobFlags(
         ParameterTool flags = ParameterTool.fromArgs(args);
         JobFlags parsed = new JobFlags(
                 flags.get("brokers", "127.0.0.1:9092"),
-                flags.get("group", "order-analytics"),
-                flags.get("orders-topic", "orders"),
-                flags.get("results-topic", "analytics-results"),
-                flags.get("dlq-topic", "orders.dlq"),
+                flags.get("group", PlatformContract.CONSUMER_GROUP),
+                flags.get("orders-topic", PlatformContract.ORDERS_TOPIC),
+                flags.get("results-topic", PlatformContract.RESULTS_TOPIC),
+                flags.get("dlq-topic", PlatformContract.DEAD_LETTER_TOPIC),
                 duration(flags, "window", "1 min"),
                 duration(flags, "lateness", "5 min"),
                 duration(flags, "out-of-orderness", "1 min"),
@@ -58,7 +59,7 @@ public record JobFlags(
                 flags.get("state-backend", "hashmap"),
                 flags.get("lake", "file:///tmp/order-analytics/lake"),
                 KafkaSecurity.valueOf(flags.get("security", "none").toUpperCase(Locale.ROOT)),
-                flags.get("transactional-id-prefix", "order-analytics"),
+                flags.get("transactional-id-prefix", PlatformContract.TRANSACTIONAL_ID_PREFIX),
                 flags.get("restore", null));
         if (!flags.getUnrequestedParameters().isEmpty()) {
             throw new IllegalArgumentException("Unknown flags: " + flags.getUnrequestedParameters());

@@ -52,7 +52,7 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  */
 public final class OrderAnalyticsJob {
 
-    public static final String NAME = "order-analytics";
+    public static final String NAME = PlatformContract.JOB_NAME;
 
     /** Orders that arrived after their window closed and its allowed lateness passed. */
     public static final OutputTag<OrderEvent> LATE_ORDERS = new OutputTag<>("late-orders") {};
@@ -116,7 +116,7 @@ public final class OrderAnalyticsJob {
                 .build();
         // A dead letter written twice after a restart is harmless for a triage topic, so no transactions here.
         KafkaSink<DeadLetter> deadLetters = kafkaSink(
-                        flags, new DeadLetterSerializer(flags.deadLetterTopic()), DeliveryGuarantee.AT_LEAST_ONCE)
+                        flags, new DeadLetterSerializer(flags.deadLetterTopic(), flags.group()), DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
         return new OrderAnalyticsJob(flags, orders, results, deadLetters, dataLake(flags.lake()));
     }

@@ -50,7 +50,8 @@ class KafkaEndToEndIT {
     @Test
     void publishesTheExpectedWindowsOnceAcrossARestartFromCheckpoint(@TempDir Path work) throws Exception {
         try (LocalKafkaBroker kafka = LocalKafkaBroker.start(work.resolve("kafka"))) {
-            kafka.createTopics(Map.of("orders", 2, "analytics-results", 1, "orders.dlq", 1));
+            kafka.createTopics(Map.of(
+                    PlatformContract.ORDERS_TOPIC, 2, PlatformContract.RESULTS_TOPIC, 1, PlatformContract.DEAD_LETTER_TOPIC, 1));
             // Published before the job starts, so no partition is briefly idle while the first ones are read.
             try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
                 for (String sample : SharedContracts.sampleOrderEvents()) {
@@ -63,7 +64,7 @@ class KafkaEndToEndIT {
             List<String> flags = List.of("--brokers", kafka.bootstrapServers(), "--checkpoints", checkpoints,
                     "--lake", work.resolve("lake").toUri().toString(), "--checkpoint-interval", "1 s", "--idleness", IDLENESS);
 
-            try (KafkaConsumer<byte[], byte[]> results = readCommitted(kafka, "analytics-results")) {
+            try (KafkaConsumer<byte[], byte[]> results = readCommitted(kafka, PlatformContract.RESULTS_TOPIC)) {
                 JobClient first = start(flags, "--group", "analytics-e2e-first");
                 List<ConsumerRecord<byte[], byte[]>> firstRun;
                 try {
@@ -106,11 +107,14 @@ class KafkaEndToEndIT {
                 assertThat(window.get("topProducts").toString()).isEqualTo("[{\"productId\":\"p-9\",\"quantity\":2}]");
             }
 
-            try (KafkaConsumer<byte[], byte[]> deadLetters = readCommitted(kafka, "orders.dlq")) {
+            try (KafkaConsumer<byte[], byte[]> deadLetters = readCommitted(kafka, PlatformContract.DEAD_LETTER_TOPIC)) {
                 List<ConsumerRecord<byte[], byte[]>> letters = pollUntil(deadLetters, 1);
+                // Header names as the repository's platform contract gives them to every consumer, services included.
+                JsonNode headers = SharedContracts.platform().get("deadLetterHeaders");
                 assertThat(new String(letters.get(0).value(), StandardCharsets.UTF_8)).isEqualTo(NOT_JSON);
-                assertThat(header(letters.get(0), "reason")).startsWith("malformed: not JSON");
-                assertThat(header(letters.get(0), "source-topic")).isEqualTo("orders");
+                assertThat(header(letters.get(0), headers.get("reason").asText())).startsWith("malformed: not JSON");
+                assertThat(header(letters.get(0), headers.get("sourceTopic").asText())).isEqualTo(PlatformContract.ORDERS_TOPIC);
+                assertThat(header(letters.get(0), headers.get("consumerGroup").asText())).isEqualTo("analytics-e2e-first");
             }
         }
     }
@@ -136,7 +140,7 @@ class KafkaEndToEndIT {
     }
 
     private static void publish(KafkaProducer<byte[], byte[]> producer, String key, String value) throws Exception {
-        producer.send(new ProducerRecord<>("orders", key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)))
+        producer.send(new ProducerRecord<>(PlatformContract.ORDERS_TOPIC, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)))
                 .get(30, TimeUnit.SECONDS);
     }
 

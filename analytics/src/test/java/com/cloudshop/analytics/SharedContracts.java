@@ -39,6 +39,11 @@ public final class SharedContracts {
         return inWindowOrder(readJson(DIRECTORY.resolve("samples/expected-windows-1m.json")));
     }
 
+    /** platform.json: topics, consumer groups, dead-letter headers, as the repository holds it. */
+    public static JsonNode platform() {
+        return readJson(DIRECTORY.resolve("platform.json"));
+    }
+
     public static JsonSchema schema(String fileName) {
         Path file = DIRECTORY.resolve("schemas").resolve(fileName);
         try (InputStream schema = Files.newInputStream(file)) {

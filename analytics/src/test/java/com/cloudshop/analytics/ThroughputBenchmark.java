@@ -43,7 +43,8 @@ public final class ThroughputBenchmark {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         Path work = Files.createTempDirectory("order-analytics-bench");
         try (LocalKafkaBroker kafka = LocalKafkaBroker.start(work.resolve("kafka"))) {
-            kafka.createTopics(Map.of("orders", 3, "analytics-results", 1, "orders.dlq", 1));
+            kafka.createTopics(Map.of(
+                    PlatformContract.ORDERS_TOPIC, 3, PlatformContract.RESULTS_TOPIC, 1, PlatformContract.DEAD_LETTER_TOPIC, 1));
             long loadStarted = System.nanoTime();
             publishSyntheticOrders(kafka, events);
             System.out.printf("loaded %,d orders into Kafka in %.1f s%n", events, seconds(System.nanoTime() - loadStarted));
@@ -78,7 +79,7 @@ public final class ThroughputBenchmark {
                 }
                 OrderEvent order = Orders.placed(
                         firstOrder.plusMillis(100L * index).toString(), CURRENCIES.get(random.nextInt(CURRENCIES.size())), lines);
-                producer.send(new ProducerRecord<>("orders",
+                producer.send(new ProducerRecord<>(PlatformContract.ORDERS_TOPIC,
                         order.payload.orderId.getBytes(StandardCharsets.UTF_8), OrderEventJson.encode(order)));
             }
             producer.flush();
@@ -118,9 +119,9 @@ public final class ThroughputBenchmark {
 
     private static Map<TopicPartition, Long> endOffsets(LocalKafkaBroker kafka) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = Map.of(
-                new TopicPartition("orders", 0), OffsetSpec.latest(),
-                new TopicPartition("orders", 1), OffsetSpec.latest(),
-                new TopicPartition("orders", 2), OffsetSpec.latest());
+                new TopicPartition(PlatformContract.ORDERS_TOPIC, 0), OffsetSpec.latest(),
+                new TopicPartition(PlatformContract.ORDERS_TOPIC, 1), OffsetSpec.latest(),
+                new TopicPartition(PlatformContract.ORDERS_TOPIC, 2), OffsetSpec.latest());
         return kafka.admin().listOffsets(latest).all().get().entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, entry -> entry.getValue().offset()));
     }
