@@ -81,7 +81,16 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
         command: process.execPath,
         args: ['--import', 'tsx', join(repoRoot, 'runtime', name, 'src/server.ts')],
         cwd: repoRoot,
-        env: { ...process.env, ...options.env, ...serviceUrls, PORT: String(ports.get(name)), HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'info' },
+        env: {
+          ...process.env,
+          ...options.env,
+          ...serviceUrls,
+          PORT: String(ports.get(name)),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: options.logLevel ?? 'info',
+          // No balancer routes around a local process, so a drain would only delay Ctrl-C.
+          SHUTDOWN_DRAIN_MS: '0',
+        },
         logFile: join(options.logsDir, `${name}.log`),
       });
       started.push({ name, url: urlOf(name), child });

@@ -32,13 +32,24 @@ export const LogLevel = Type.Union(
   { default: 'info' },
 );
 
-/** Listen address, port and log level of an HTTP service. */
+/** Listen address, port, log level and shutdown timing of an HTTP service (see `runServer`). */
 export const serverConfig = (defaultPort: number) =>
   ({
     PORT: Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort }),
     HOST: Type.String({ default: '0.0.0.0' }),
     LOG_LEVEL: LogLevel,
+    SHUTDOWN_DRAIN_MS: Type.Integer({
+      minimum: 0,
+      default: 5000,
+      description: 'after SIGTERM, how long the service still serves while failing readiness, so load balancers route around it first',
+    }),
+    SHUTDOWN_CLOSE_TIMEOUT_MS: Type.Integer({
+      minimum: 1000,
+      default: 20_000,
+      description: 'after the drain, how long in-flight requests and the flushes of producers and consumers may take before the process exits anyway',
+    }),
   }) satisfies TProperties;
+export type ServerConfig = Static<TObject<ReturnType<typeof serverConfig>>>;
 
 /** Base URL of another service, e.g. `http://users.shop.svc.cluster.local:5001`. */
 export const ServiceUrl = (description: string) => Type.String({ pattern: '^https?://', description });

@@ -4,4 +4,4 @@ import { GatewayConfig } from './config';
 import { createGatewayRuntime } from './gateway-runtime';
 
 const config = loadConfig(GatewayConfig);
-await runServer(createGatewayRuntime(config), { port: config.PORT, host: config.HOST });
+await runServer(createGatewayRuntime(config), config);

@@ -4,4 +4,4 @@ import { NotificationsConfig } from './config';
 import { createNotificationsRuntime } from './notifications-runtime';
 
 const config = loadConfig(NotificationsConfig);
-await runServer(createNotificationsRuntime(config), { port: config.PORT, host: config.HOST });
+await runServer(createNotificationsRuntime(config), config);

@@ -4,4 +4,4 @@ import { OrdersConfig } from './config';
 import { createOrdersRuntime } from './orders-runtime';
 
 const config = loadConfig(OrdersConfig);
-await runServer(createOrdersRuntime(config), { port: config.PORT, host: config.HOST });
+await runServer(createOrdersRuntime(config), config);

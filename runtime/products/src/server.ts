@@ -4,4 +4,4 @@ import { ProductsConfig } from './config';
 import { createProductsRuntime } from './products-runtime';
 
 const config = loadConfig(ProductsConfig);
-await runServer(createProductsRuntime(config), { port: config.PORT, host: config.HOST });
+await runServer(createProductsRuntime(config), config);

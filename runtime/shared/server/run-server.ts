@@ -1,31 +1,26 @@
 import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from '../config';
 
-export interface RunServerOptions {
-  readonly port: number;
-  readonly host: string;
-  /** How long in-flight work may take to drain before the process exits anyway. @default 20000 */
-  readonly drainTimeoutMs?: number;
-}
+/** What `runServer` reads of a service's configuration: `serverConfig`'s variables. */
+export type RunServerConfig = Pick<ServerConfig, 'PORT' | 'HOST' | 'SHUTDOWN_DRAIN_MS' | 'SHUTDOWN_CLOSE_TIMEOUT_MS'>;
 
 /**
- * Listens, and on SIGTERM or SIGINT closes the app: Fastify stops accepting connections, finishes
- * in-flight requests, and runs every `onClose` hook (producers flush, consumers commit and leave the
- * group, pools close). A second signal or the drain timeout forces the exit.
+ * Listens, and stops without dropping requests. On SIGTERM or SIGINT the app starts draining: `/readyz`
+ * fails, so the balancer (a Kubernetes Service, through the endpoints it keeps) stops sending new
+ * connections, while the requests it still sends, in flight or newly routed before it noticed, are
+ * served, and keep-alive clients are told to reconnect elsewhere. After `SHUTDOWN_DRAIN_MS` the app
+ * closes: Fastify stops accepting connections, closes idle ones, finishes in-flight requests, and then
+ * runs every `onClose` hook (producers flush, consumers commit and leave their group, pools close).
+ * A second signal, or a close that outlasts `SHUTDOWN_CLOSE_TIMEOUT_MS`, forces the exit.
  */
-export async function runServer(app: FastifyInstance, options: RunServerOptions): Promise<void> {
-  const drainTimeoutMs = options.drainTimeoutMs ?? 20_000;
+export async function runServer(app: FastifyInstance, config: RunServerConfig): Promise<void> {
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      app.log.warn({ signal }, 'second signal, exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
+  const close = () => {
+    app.log.info('drain over, closing');
     const force = setTimeout(() => {
-      app.log.error({ drainTimeoutMs }, 'drain timed out, exiting');
+      app.log.error({ closeTimeoutMs: config.SHUTDOWN_CLOSE_TIMEOUT_MS }, 'close timed out, exiting');
       process.exit(1);
-    }, drainTimeoutMs);
+    }, config.SHUTDOWN_CLOSE_TIMEOUT_MS);
     force.unref();
     app.close().then(
       () => {
@@ -38,10 +33,20 @@ export async function runServer(app: FastifyInstance, options: RunServerOptions)
       },
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    app.startDraining();
+    app.log.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down: not ready, still serving while balancers route around this process');
+    setTimeout(close, config.SHUTDOWN_DRAIN_MS);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   try {
-    await app.listen({ port: options.port, host: options.host });
+    await app.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {
     app.log.fatal({ err: error }, 'could not listen');
     process.exit(1);

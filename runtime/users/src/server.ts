@@ -4,4 +4,4 @@ import { UsersConfig } from './config';
 import { createUsersRuntime } from './users-runtime';
 
 const config = loadConfig(UsersConfig);
-await runServer(createUsersRuntime(config), { port: config.PORT, host: config.HOST });
+await runServer(createUsersRuntime(config), config);

@@ -91,6 +91,24 @@ describe('createServiceApp', () => {
     expect((await app.inject('/healthz')).statusCode).toBe(200);
   });
 
+  it('when draining, fails readiness but still serves, asking keep-alive clients to reconnect elsewhere', async () => {
+    app = buildTestApp({ database: async () => undefined });
+    const before = await app.inject('/count?n=1');
+    expect(before.headers.connection).not.toBe('close');
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+
+    app.startDraining();
+
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: 'shutting_down', checks: { database: 'ok' } });
+    const served = await app.inject('/count?n=2');
+    expect(served.statusCode).toBe(200);
+    expect(served.json()).toEqual({ n: 2 });
+    expect(served.headers.connection).toBe('close');
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+  });
+
   it('counts requests by route pattern in Prometheus format', async () => {
     app = buildTestApp();
     await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', count: 1 } });
