@@ -91,7 +91,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.setValidatorCompiler(validatorCompiler);
   // A DELETE body has no meaning in HTTP or in this API: it is not read, so it cannot fail a DELETE.
   app.addHttpMethod('DELETE', { hasBody: false, overrideExisting: true });
-  // JSON is the only body this API takes; text/plain would reach validation as a string and read as a 400.
+  // JSON is the only body this API takes: text/plain would reach validation as a string, a 400 where 415 is the truth.
   app.removeContentTypeParser('text/plain');
   // Run before any other onRoute hook (the OpenAPI generator's), so the document shows what is added.
   app.addHook('onRoute', (route) => {

@@ -2,7 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Value } from '@sinclair/typebox/value';
 import type { InjectOptions } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBody } from '../../../runtime/shared/http';
 import type { ServiceApp } from '../../../runtime/shared/server';
 import { DuplicateKeyError } from '../../../runtime/shared/sql';
@@ -177,7 +177,7 @@ const SITUATIONS: readonly Situation[] = [
     gateway: (shop) => shop.gateway({ timeoutsMs: { read: 100, write: 100, placeOrder: 100 }, breaker: { failureThreshold: 1000 } }),
     arrange: (shop) => {
       seed(shop);
-      for (const backend of [shop.usersDb, shop.ordersDb, shop.notificationsDb, shop.productsTable]) backend.delayMs = 1500;
+      for (const backend of [shop.usersDb, shop.ordersDb, shop.notificationsDb, shop.productsTable]) backend.delayMs = 2500;
     },
     request: (fixture) => fixture.valid,
   },
@@ -249,7 +249,6 @@ beforeAll(async () => {
     }
   }
 }, 60_000);
-beforeEach(() => shop.reset());
 afterAll(() => shop?.close());
 
 describe('/docs/json', () => {
