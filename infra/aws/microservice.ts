@@ -45,7 +45,8 @@ export interface MicroserviceProps {
   readonly port: number;
   readonly scaling: MicroserviceScaling;
   /**
-   * Environment beyond PORT, HOST and AWS_REGION, which are always set.
+   * Environment beyond PORT, HOST, AWS_REGION and the shutdown timing (SHUTDOWN_DRAIN_MS, SHUTDOWN_CLOSE_TIMEOUT_MS),
+   * which are always set; the shutdown timing may not be overridden, because the pod's grace period is derived from it.
    * @default {}
    */
   readonly environment?: Readonly<Record<string, string>>;
@@ -77,6 +78,28 @@ export interface MicroserviceProps {
 }
 
 const DEFAULT_RESOURCES: ContainerResources = { cpuMillicores: 250, memoryMiB: 256 };
+
+/*
+ * Shutdown without dropped requests. When a pod is deleted, Kubernetes takes it out of the Service's endpoints and,
+ * at the same time, runs its preStop hook; only then does the process get SIGTERM. The preStop sleep covers the
+ * seconds kube-proxy on every node (or, for a public service, the load balancer) needs to stop routing new
+ * connections to the pod. Then the process drains: it fails readiness and still serves, answering with
+ * `Connection: close`, so clients holding keep-alive connections to this pod (other services' pools go through the
+ * Service IP but stay on the pod they connected to) reconnect to another one. Then it closes: in-flight requests
+ * finish, producers flush, consumers commit. The grace period covers all three and a margin, so the process always
+ * exits on its own before the kubelet would kill it.
+ */
+/** Seconds the preStop hook waits for in-cluster routing (kube-proxy) to drop the pod. */
+const PRE_STOP_SECONDS = 5;
+/** Seconds the preStop hook waits behind the Network Load Balancer, whose target deregistration is slower. */
+const PUBLIC_PRE_STOP_SECONDS = 15;
+/** SHUTDOWN_DRAIN_MS: still serving after SIGTERM, so keep-alive clients move to other pods. */
+const SHUTDOWN_DRAIN_SECONDS = 5;
+/** SHUTDOWN_CLOSE_TIMEOUT_MS: in-flight requests (the gateway allows an order 10 s) and the flushes of producers and consumers. */
+const SHUTDOWN_CLOSE_TIMEOUT_SECONDS = 20;
+/** Between the process's own forced exit and the kubelet's SIGKILL. */
+const SHUTDOWN_MARGIN_SECONDS = 5;
+const SHUTDOWN_VARIABLES = ['SHUTDOWN_DRAIN_MS', 'SHUTDOWN_CLOSE_TIMEOUT_MS'];
 /** The `nonroot` user of the distroless Node.js image. */
 const NONROOT_UID = 65532;
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -135,10 +158,13 @@ export class Microservice extends Construct implements iam.IGrantable {
     this.grantPrincipal = this.serviceAccount.grantPrincipal;
 
     const labels = { 'app.kubernetes.io/name': serviceName, 'app.kubernetes.io/part-of': 'shop' };
+    const preStopSeconds = props.publicEndpoint ? PUBLIC_PRE_STOP_SECONDS : PRE_STOP_SECONDS;
     const environment = {
       PORT: String(port),
       HOST: '0.0.0.0',
       AWS_REGION: Stack.of(this).region,
+      SHUTDOWN_DRAIN_MS: String(SHUTDOWN_DRAIN_SECONDS * 1000),
+      SHUTDOWN_CLOSE_TIMEOUT_MS: String(SHUTDOWN_CLOSE_TIMEOUT_SECONDS * 1000),
       ...props.environment,
     };
 
@@ -156,6 +182,7 @@ export class Microservice extends Construct implements iam.IGrantable {
           spec: {
             serviceAccountName: serviceName,
             automountServiceAccountToken: true,
+            terminationGracePeriodSeconds: preStopSeconds + SHUTDOWN_DRAIN_SECONDS + SHUTDOWN_CLOSE_TIMEOUT_SECONDS + SHUTDOWN_MARGIN_SECONDS,
             securityContext: {
               runAsNonRoot: true,
               runAsUser: NONROOT_UID,
@@ -181,6 +208,8 @@ export class Microservice extends Construct implements iam.IGrantable {
                   limits: { memory: `${resources.memoryMiB}Mi` },
                 },
                 readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
+                // The sleep action (stable since Kubernetes 1.34): the distroless image has no shell to run `sleep` in.
+                lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } },
                 livenessProbe: {
                   httpGet: { path: '/healthz', port: 'http' },
                   initialDelaySeconds: 10,
@@ -275,6 +304,10 @@ function validate(id: string, props: MicroserviceProps): void {
     }
   } else if (!Number.isInteger(scaling.replicas) || scaling.replicas < 1) {
     throw new Error(`${name}: replicas must be a positive integer, got ${scaling.replicas}`);
+  }
+  const overridden = SHUTDOWN_VARIABLES.filter((variable) => props.environment?.[variable] !== undefined);
+  if (overridden.length > 0) {
+    throw new Error(`${name}: environment may not set ${overridden.join(', ')}; the construct sets the shutdown timing together with the pod's grace period`);
   }
   const resources = props.resources ?? DEFAULT_RESOURCES;
   if (resources.cpuMillicores <= 0 || resources.memoryMiB <= 0) {

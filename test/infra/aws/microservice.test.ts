@@ -85,6 +85,26 @@ describe('Microservice', () => {
     expect(manifest).toMatch(/container-assets/);
   });
 
+  it('stops a pod without dropping requests: preStop sleep, then the drain and close it sets, within the grace period', () => {
+    // WHEN Kubernetes deletes a pod: preStop sleeps while routing drops it, then SIGTERM starts the 5 s drain and the close of up to 20 s
+    const internal = byKind(manifestsOf(template, 'productsWorkload'), 'Deployment').spec.template.spec;
+    const [internalContainer] = internal.containers;
+    expect(internalContainer.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    expect(internalContainer.env).toEqual(
+      expect.arrayContaining([
+        { name: 'SHUTDOWN_DRAIN_MS', value: '5000' },
+        { name: 'SHUTDOWN_CLOSE_TIMEOUT_MS', value: '20000' },
+      ]),
+    );
+    // THEN the grace period is 5 + 5 + 20 s and a 5 s margin, so the process exits on its own before a SIGKILL
+    expect(internal.terminationGracePeriodSeconds).toBe(35);
+
+    // AND behind the Network Load Balancer, whose deregistration is slower, preStop waits 15 s
+    const exposed = byKind(manifestsOf(template, 'gatewayWorkload'), 'Deployment').spec.template.spec;
+    expect(exposed.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 15 } } });
+    expect(exposed.terminationGracePeriodSeconds).toBe(45);
+  });
+
   it('exposes a public service through an internet-facing NLB with TLS on 443', () => {
     const service = byKind(manifestsOf(template, 'gatewayWorkload'), 'Service');
     expect(service.spec).toMatchObject({ type: 'LoadBalancer', ports: [{ name: 'https', port: 443, targetPort: 'http' }] });
@@ -125,6 +145,12 @@ describe('Microservice validation', () => {
   beforeAll(() => {
     cluster = newCluster(newStack());
   }, SYNTH_TIMEOUT);
+
+  it('refuses shutdown timing in the environment, which would no longer fit the grace period', () => {
+    expect(() => new Microservice(cluster, 'g', { ...base(), environment: { SHUTDOWN_DRAIN_MS: '60000' } })).toThrow(
+      "Microservice g: environment may not set SHUTDOWN_DRAIN_MS; the construct sets the shutdown timing together with the pod's grace period",
+    );
+  });
 
   it('rejects an HPA whose minimum is above its maximum', () => {
     expect(
