@@ -1,15 +1,10 @@
 import type { S3Event } from 'aws-lambda';
 import S3rver from 's3rver';
-import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import { freePort } from './network';
 import { silentProgress, type Progress } from './progress';
 
 /** AWS credentials the launcher gives the services: s3rver's own key pair; the DynamoDB API accepts any. */
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
-
-// s3rver rejects access key ids it does not know (it does not verify SigV4 signatures themselves);
-// runtime/shared clients sign local requests as `local`, so that id is accepted too.
-DUMMY_ACCOUNT.createKeyPair('local', 'local');
 
 export const CATALOG_BUCKET = 'shop-catalog';
 

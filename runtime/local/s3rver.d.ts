@@ -26,8 +26,3 @@ declare module 's3rver' {
 
   export default S3rver;
 }
-
-declare module 's3rver/lib/models/account.js' {
-  /** The one account s3rver authenticates requests against; its key pairs are process-wide. */
-  export const DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
-}

@@ -19,10 +19,11 @@ const config = loadConfig(
 const log = pino({ level: config.LOG_LEVEL, base: { service: 'catalog-ingest' } });
 
 // Created once per Lambda container and reused by every invocation it serves.
+// Credentials come from the environment: the Lambda's role in AWS, the launcher's key pair for the local S3 server.
 const s3 = new S3Client({
   region: config.AWS_REGION,
-  // The local S3 server is addressed by IP, so path-style; it accepts the same fixed key pair as the local DynamoDB.
-  ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  // The local S3 server is addressed by IP, so path-style.
+  ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
 });
 const products = createProductStore({ dynamo: createDynamoClient(config), tableName: config.PRODUCTS_TABLE });
 

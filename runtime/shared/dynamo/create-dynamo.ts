@@ -12,13 +12,13 @@ export type DynamoEnv = Static<typeof DynamoEnv>;
 
 /**
  * A document client (plain JS values in and out). With an endpoint override it talks to the local
- * DynamoDB API server, which accepts any credentials, so none are needed on a developer machine.
+ * DynamoDB API server. Credentials come from the environment either way: the pod's role in AWS, the
+ * key pair the local launcher sets (which the local server accepts like any other).
  */
 export function createDynamoClient(env: DynamoEnv): DynamoDBDocumentClient {
-  const local = env.DYNAMODB_ENDPOINT !== undefined;
   const client = new DynamoDBClient({
     region: env.AWS_REGION,
-    ...(local ? { endpoint: env.DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(env.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: env.DYNAMODB_ENDPOINT }),
     maxAttempts: 3,
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
