@@ -5,13 +5,14 @@ import type { ServerConfig } from '../config';
 export type RunServerConfig = Pick<ServerConfig, 'PORT' | 'HOST' | 'SHUTDOWN_DRAIN_MS' | 'SHUTDOWN_CLOSE_TIMEOUT_MS'>;
 
 /**
- * Listens, and stops without dropping requests. On SIGTERM or SIGINT the app starts draining: `/readyz`
- * fails, so the balancer (a Kubernetes Service, through the endpoints it keeps) stops sending new
- * connections, while the requests it still sends, in flight or newly routed before it noticed, are
- * served, and keep-alive clients are told to reconnect elsewhere. After `SHUTDOWN_DRAIN_MS` the app
- * closes: Fastify stops accepting connections, closes idle ones, finishes in-flight requests, and then
- * runs every `onClose` hook (producers flush, consumers commit and leave their group, pools close).
- * A second signal, or a close that outlasts `SHUTDOWN_CLOSE_TIMEOUT_MS`, forces the exit.
+ * Listens, and stops without dropping requests. On SIGTERM (what Kubernetes sends) the app starts
+ * draining: `/readyz` fails, so the balancer (a Kubernetes Service, through the endpoints it keeps)
+ * stops sending new connections, while the requests it still sends, in flight or newly routed before
+ * it noticed, are served, and keep-alive clients are told to reconnect elsewhere. After
+ * `SHUTDOWN_DRAIN_MS` the app closes: Fastify stops accepting connections, closes idle ones, finishes
+ * in-flight requests, and then runs every `onClose` hook (producers flush, consumers commit and leave
+ * their group, pools close). SIGINT (Ctrl-C in a terminal; no orchestrator sends it) closes without
+ * the drain. A second signal, or a close that outlasts `SHUTDOWN_CLOSE_TIMEOUT_MS`, forces the exit.
  */
 export async function runServer(app: FastifyInstance, config: RunServerConfig): Promise<void> {
   let stopping = false;
@@ -40,8 +41,9 @@ export async function runServer(app: FastifyInstance, config: RunServerConfig): 
     }
     stopping = true;
     app.startDraining();
-    app.log.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down: not ready, still serving while balancers route around this process');
-    setTimeout(close, config.SHUTDOWN_DRAIN_MS);
+    const drainMs = signal === 'SIGTERM' ? config.SHUTDOWN_DRAIN_MS : 0;
+    app.log.info({ signal, drainMs }, 'shutting down: not ready, still serving while balancers route around this process');
+    setTimeout(close, drainMs);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
