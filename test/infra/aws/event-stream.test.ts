@@ -38,7 +38,7 @@ describe('EventStream', () => {
       }),
       ClientAuthentication: { Sasl: { Iam: { Enabled: true } }, Unauthenticated: { Enabled: false } },
       EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'TLS', InCluster: true } },
-      LoggingInfo: { BrokerLogs: { CloudWatchLogs: { Enabled: true, LogGroup: Match.anyValue() } } },
+      LoggingInfo: { BrokerLogs: { CloudWatchLogs: { Enabled: true, LogGroup: { Ref: Match.stringLikeRegexp('^EventsBrokerLogs') } } } },
     });
     template.hasResourceProperties('AWS::MSK::Configuration', {
       ServerProperties: Match.stringLikeRegexp('auto.create.topics.enable=false'),

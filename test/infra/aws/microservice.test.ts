@@ -14,6 +14,8 @@ function byKind(manifests: Record<string, any>[], kind: string): Record<string, 
 
 describe('Microservice', () => {
   let template: Template;
+  /** The gateway image's URI as CloudFormation reads it. */
+  let gatewayImageUri: unknown;
 
   beforeAll(() => {
     // GIVEN one autoscaled public service with a table grant and one fixed internal service
@@ -38,6 +40,7 @@ describe('Microservice', () => {
     });
     table.grantReadWriteData(products);
     expect(gateway.internalUrl).toBe('http://gateway.shop.svc.cluster.local:5000');
+    gatewayImageUri = stack.resolve(gateway.image.imageUri);
     template = Template.fromStack(stack);
   }, SYNTH_TIMEOUT);
 
@@ -81,8 +84,10 @@ describe('Microservice', () => {
         { name: 'USERS_URL', value: 'http://users.shop.svc.cluster.local:5001' },
       ]),
     );
-    const manifest = JSON.stringify(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
-    expect(manifest).toMatch(/container-assets/);
+    // The '<token>' above is this service's own image asset, joined into the manifest.
+    const [, workload] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('gatewayWorkload')) ?? [];
+    expect(gatewayImageUri).toEqual({ 'Fn::Sub': expect.stringMatching(/\.dkr\.ecr\..*container-assets.*:[0-9a-f]{64}$/) });
+    expect(workload?.Properties.Manifest['Fn::Join'][1]).toContainEqual(gatewayImageUri);
   });
 
   it('stops a pod without dropping requests: preStop sleep, then the drain and close it sets, within the grace period', () => {

@@ -58,7 +58,9 @@ describe('DataLake', () => {
     const grants = resourcesOfType(synthesized, StorageBucketIamMember.tfResourceType);
     expect(grants).toHaveLength(1);
     expect(grants[0]).toMatchObject({ role: 'roles/storage.objectUser', member: 'serviceAccount:job@shop.iam.gserviceaccount.com' });
-    expect(String(grants[0]?.bucket)).toContain('google_storage_bucket.lake_');
+    const buckets = (JSON.parse(synthesized) as { resource: Record<string, Record<string, { name: string }>> }).resource[StorageBucket.tfResourceType] ?? {};
+    const [lakeBucket] = Object.entries(buckets).find(([, bucket]) => bucket.name === 'shop-analytics-lake') ?? [];
+    expect(grants[0]?.bucket).toBe(`\${${StorageBucket.tfResourceType}.${lakeBucket}.name}`);
   });
 
   it('exposes the gs:// locations the job is given', () => {
