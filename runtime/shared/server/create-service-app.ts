@@ -77,6 +77,10 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     // Keep-alive longer than the load balancer's 60 s idle timeout, so the balancer closes first.
     keepAliveTimeout: 72_000,
     requestTimeout: 30_000,
+    // A request already on its way over a connection open when closing begins is served like any other
+    // (the drain has told keep-alive clients to go elsewhere); Fastify's default answers it with a 503
+    // outside the error shape, which the caller would see as a failed request.
+    return503OnClosing: false,
     // Fastify's two lines per request are replaced by the one completion line below.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Client } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConflictError, DependencyUnavailableError } from '../../../runtime/shared/errors';
 import { createServiceApp, type ServiceApp } from '../../../runtime/shared/server';
@@ -107,6 +108,34 @@ describe('createServiceApp', () => {
     expect(served.json()).toEqual({ n: 2 });
     expect(served.headers.connection).toBe('close');
     expect((await app.inject('/healthz')).statusCode).toBe(200);
+  });
+
+  it('serves a request that arrives on an open connection while it closes', async () => {
+    app = buildTestApp();
+    let finishSlow!: () => void;
+    app.get('/slow', async () => {
+      await new Promise<void>((resolve) => (finishSlow = resolve));
+      return { slow: true };
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    // Two requests down one connection: the second is sent after closing began.
+    const client = new Client(url, { pipelining: 2 });
+    try {
+      const slow = client.request({ method: 'GET', path: '/slow' });
+      await expect.poll(() => finishSlow).toBeTypeOf('function');
+      const closing = app.close();
+      const late = client.request({ method: 'GET', path: '/count?n=3' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      finishSlow();
+      const [slowAnswer, lateAnswer] = await Promise.all([slow, late]);
+      expect(slowAnswer.statusCode).toBe(200);
+      await slowAnswer.body.dump();
+      expect(lateAnswer.statusCode).toBe(200);
+      expect(await lateAnswer.body.json()).toEqual({ n: 3 });
+      await closing;
+    } finally {
+      await client.close();
+    }
   });
 
   it('counts requests by route pattern in Prometheus format', async () => {
