@@ -98,10 +98,10 @@ export async function startAnalyticsJob(options: AnalyticsJobOptions): Promise<A
   return { pid: child.pid, logFile, stop: () => child.stop(30_000) };
 }
 
-/** True when `file` is missing or older than the POM or any file under analytics/src. */
+/** True when `file` is missing or older than the POM, any file under analytics/src or the contracts the jar packs. */
 function isOlderThanSources(file: string): boolean {
   if (!existsSync(file)) return true;
-  return newestModification([pom, join(analyticsDir, 'src'), join(repoRoot, 'contracts', 'schemas')]) > statSync(file).mtimeMs;
+  return newestModification([pom, join(analyticsDir, 'src'), join(repoRoot, 'contracts', 'schemas'), join(repoRoot, 'contracts', 'platform.json')]) > statSync(file).mtimeMs;
 }
 
 function newestModification(paths: readonly string[]): number {

@@ -8,6 +8,7 @@ import { Testing } from 'cdktf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kafkaGrantsOf, platformContract, type KafkaAccessContract, type ServiceName } from '../../contracts/platform';
 import { PLATFORM_TOPICS } from '../../runtime/local/kafka';
+import { NOTIFICATIONS_GROUP, ORDERS_DEAD_LETTER_TOPIC } from '../../runtime/notifications/src/notifications-runtime';
 import { PLATFORM_SERVICES } from '../../runtime/local/services';
 import { createShopApp } from '../../stacks/aws/shop-app';
 import { AnalyticsPlatformStack } from '../../stacks/gcp/analytics-platform-stack';
@@ -175,6 +176,14 @@ describe('the platform contract is what every environment declares', () => {
         group: source.id,
         transactionalIdPrefix: platformContract.analyticsJob.kafka.transactionalIdPrefix,
       });
+    });
+  });
+
+  it('the notifications service consumes as the group, and dead-letters to the topic, that its grants name', () => {
+    const { notifications } = platformContract.consumerGroups;
+    expect({ group: NOTIFICATIONS_GROUP, deadLetterTopic: ORDERS_DEAD_LETTER_TOPIC }).toEqual({
+      group: notifications.id,
+      deadLetterTopic: notifications.deadLetterTopic,
     });
   });
 
