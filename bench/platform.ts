@@ -55,7 +55,8 @@ async function startExtra(name: string, entry: string, env: Record<string, strin
     command: process.execPath,
     args: ['--import', 'tsx', join(repoRoot, entry)],
     cwd: repoRoot,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // Nothing balances over these processes: stopping them needs no drain.
+    env: { ...process.env, SHUTDOWN_DRAIN_MS: '0', ...env, PORT: String(port), HOST: '127.0.0.1' },
     logFile: join(logsDir, `${name}.log`),
   });
   const url = `http://127.0.0.1:${port}`;
