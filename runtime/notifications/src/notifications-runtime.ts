@@ -2,6 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
+import { platformContract } from '../../../contracts/platform';
 import { createUsersClient } from '../../shared/clients/users-client';
 import { ConfigError } from '../../shared/config';
 import { ORDERS_TOPIC, OrderEvent } from '../../shared/events';
@@ -15,8 +16,9 @@ import type { NotificationsConfig } from './config';
 import { createNotificationStore } from './notification-store';
 import { createOrderConfirmations } from './order-confirmations';
 
-export const NOTIFICATIONS_GROUP = 'notifications';
-export const ORDERS_DEAD_LETTER_TOPIC = `${ORDERS_TOPIC}.dlq`;
+const { notifications: notificationsGroup } = platformContract.consumerGroups;
+export const NOTIFICATIONS_GROUP = notificationsGroup.id;
+export const ORDERS_DEAD_LETTER_TOPIC = notificationsGroup.deadLetterTopic;
 
 type Config = Static<typeof NotificationsConfig>;
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kafka } from 'kafkajs';
+import { platformContract } from '../../../../contracts/platform';
 import { ANALYTICS_RESULTS_TOPIC, WindowResult } from '../../../shared/events';
 import type { LatestWindows } from './latest-windows';
 
@@ -22,7 +23,7 @@ export interface WindowsConsumer {
  * job's output is not ours to dead-letter, and one bad record must not stop the others.
  */
 export function createWindowsConsumer(kafka: Kafka, store: LatestWindows, logger: FastifyBaseLogger): WindowsConsumer {
-  const consumer = kafka.consumer({ groupId: `gateway-analytics-${hostname()}-${randomUUID().slice(0, 8)}` });
+  const consumer = kafka.consumer({ groupId: `${platformContract.consumerGroups.gatewayAnalytics.idPrefix}${hostname()}-${randomUUID().slice(0, 8)}` });
   return {
     async start() {
       await consumer.connect();
