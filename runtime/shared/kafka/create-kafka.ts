@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type logCreator } from 'kafkajs';
 import type { FastifyBaseLogger } from 'fastify';
+import './request-queue-fix';
 
 /*
  * The only module that imports KafkaJS's constructor. KafkaJS is the client the design names, but its
