@@ -83,7 +83,7 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
   }
 
   /** The reservation and its stock decrements in one transaction, at the prices given. */
-  function writeReservation(reservationId: string, lines: readonly { productId: string; quantity: number; tag: PriceTag }[]) {
+  async function writeReservation(reservationId: string, lines: readonly { productId: string; quantity: number; tag: PriceTag }[]) {
     const createdAt = now();
     const reservation: ReservationItem = {
       id: reservationKey(reservationId),
@@ -95,7 +95,7 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
       createdAt: createdAt.toISOString(),
       expiresAt: Math.floor(createdAt.getTime() / 1000) + RESERVATION_RETENTION_SECONDS,
     };
-    const outcome = transactWrite(dynamo, {
+    const outcome = await transactWrite(dynamo, {
       TransactItems: [
         { Put: { TableName, Item: reservation, ConditionExpression: 'attribute_not_exists(id)' } },
         ...lines.map(({ productId, quantity, tag }) => ({
@@ -119,8 +119,8 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
     const lines = [...quantities].map(([productId, quantity]) => ({ productId, quantity, tag: priceTags.get(productId) }));
     if (!lines.every((line): line is typeof line & { tag: PriceTag } => line.tag !== undefined)) return undefined;
     if (new Set(lines.map((line) => line.tag.currency)).size > 1) return undefined;
-    const { reservation, outcome } = writeReservation(reservationId, lines);
-    return (await outcome).committed ? toReservation(reservation) : undefined;
+    const { reservation, outcome } = await writeReservation(reservationId, lines);
+    return outcome.committed ? toReservation(reservation) : undefined;
   }
 
   async function readReservation(id: string): Promise<ReservationItem | undefined> {
@@ -184,11 +184,10 @@ export function createStockReservations({ dynamo, tableName, now = () => new Dat
           .map((line) => ({ productId: line.product.id, requested: line.quantity, available: line.product.stock }));
         if (shortfalls.length > 0) return existingOr(new InsufficientStockError(shortfalls));
 
-        const { reservation, outcome: written } = writeReservation(
+        const { reservation, outcome } = await writeReservation(
           request.reservationId,
           lines.map(({ product, quantity }) => ({ productId: product.id, quantity, tag: product })),
         );
-        const outcome = await written;
         if (outcome.committed) return toReservation(reservation);
         // The reservation exists (a repeat, or a twin that won), or someone changed a product since we read.
         const existing = await readReservation(request.reservationId);
