@@ -194,9 +194,15 @@ async function formatStorageTemplate(template: string, storageTool: string[], pr
   }
 }
 
-/** A cluster id in Kafka's own format (Uuid.randomUuid().toString(): 16 bytes, base64url unpadded). */
-function kafkaUuid(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A cluster id in Kafka's own format (Uuid.randomUuid().toString(): 16 bytes, base64url unpadded). Like Kafka's,
+ * never one that starts with `-`: the storage tool would read it as an option and fail (one start in 64).
+ */
+export function kafkaUuid(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function adminClient(brokers: string) {
