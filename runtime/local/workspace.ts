@@ -29,7 +29,8 @@ export async function createRunDir(label: string, keep = 3): Promise<string> {
   return runDir;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid exists, ours or another user's. */
+export function isRunning(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
