@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { platformContract, type ServiceName } from '../../contracts/platform';
 import { startChild, waitUntil, type RunningChild } from './child-process';
+import type { RunningIdentityProvider } from './identity-provider';
 import { acceptsConnections, freePort } from './network';
 import { silentProgress, type Progress } from './progress';
 import { repoRoot } from './workspace';
@@ -32,6 +33,12 @@ export interface ServicesOptions {
    * @default 'contract'
    */
   readonly ports?: 'contract' | 'free';
+  /**
+   * The identity provider whose access tokens the gateway accepts; it reaches the gateway, and only
+   * the gateway, as OIDC_ISSUER, OIDC_AUDIENCE and OIDC_GROUPS_CLAIM.
+   * @default - the gateway gets no OIDC_* variables
+   */
+  readonly identityProvider?: Pick<RunningIdentityProvider, 'issuer' | 'audience' | 'groupsClaim'>;
   /** @default 'info' */
   readonly logLevel?: string;
   /** @default 120_000 */
@@ -67,6 +74,10 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     if (options.ports !== 'free' && !usable) progress(name, `port ${port} is taken, using ${ports.get(name)}`);
   }
   const urlOf = (name: ServiceName) => `http://127.0.0.1:${ports.get(name)}`;
+  const identity = options.identityProvider;
+  const gatewayEnv: Record<string, string> = identity
+    ? { OIDC_ISSUER: identity.issuer, OIDC_AUDIENCE: identity.audience, OIDC_GROUPS_CLAIM: identity.groupsClaim }
+    : {};
   const serviceUrls = Object.fromEntries(Object.entries(URL_VARIABLE).map(([name, variable]) => [variable, urlOf(name as ServiceName)]));
 
   const started: RunningService[] = [];
@@ -85,6 +96,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
           ...process.env,
           ...options.env,
           ...serviceUrls,
+          ...(name === 'gateway' ? gatewayEnv : {}),
           PORT: String(ports.get(name)),
           HOST: '127.0.0.1',
           LOG_LEVEL: options.logLevel ?? 'info',

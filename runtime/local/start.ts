@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { startLocalBackends } from './backends';
 import { invokeCatalogIngest } from './catalog-ingest';
 import { tailOfFile } from './child-process';
+import { startIdentityProvider } from './identity-provider';
+import { DEFAULT_PROVIDER_PORT } from './local-identity';
+import { acceptsConnections } from './network';
 import { MissingPrerequisitesError } from './prerequisites';
 import { consoleProgress } from './progress';
 import { provisionSchemas } from './provision';
@@ -12,7 +15,7 @@ import { createRunDir } from './workspace';
 
 /*
  * `npm start`: the whole shop on this machine. Backends from Maven Central, the Go module proxy and npm, the schemas,
- * an SMTP sink, the analytics job and the five services; Ctrl-C stops everything in reverse order.
+ * an SMTP sink, the identity provider, the analytics job and the five services; Ctrl-C stops everything in reverse order.
  */
 
 interface Row {
@@ -85,10 +88,22 @@ async function main(): Promise<void> {
   });
   stoppers.push({ name: 'smtp', stop: smtp.stop });
 
+  // `npm run token` looks on the default port; elsewhere it needs OIDC_ISSUER, which the note below gives.
+  const providerPortTaken = await acceptsConnections(DEFAULT_PROVIDER_PORT);
+  const identity = await startIdentityProvider({ port: providerPortTaken ? 'free' : DEFAULT_PROVIDER_PORT });
+  stoppers.push({ name: 'identity', stop: identity.stop });
+  progress(
+    'identity',
+    providerPortTaken
+      ? `port ${DEFAULT_PROVIDER_PORT} is taken; issuer ${identity.issuer}, get tokens with OIDC_ISSUER=${identity.issuer} npm run token -- <email>`
+      : `issuer ${identity.issuer}; get a token with npm run token -- ada@example.com`,
+  );
+
   // The job may first build its jar with Maven, for minutes; the services start meanwhile.
   const analyticsStarted = startAnalytics(backends.env.KAFKA_BROKERS, join(stateDir, 'analytics'));
   const services = await startServices({
     env: { ...backends.env, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, NOTIFY_FROM: 'shop@example.com' },
+    identityProvider: identity,
     logsDir,
     progress,
   });
@@ -108,6 +123,7 @@ async function main(): Promise<void> {
     { name: 'dynamodb-api', address: backends.env.DYNAMODB_ENDPOINT, pid: backends.dynamodb.pid, log: backends.dynamodb.logFile },
     { name: 's3', address: `${backends.env.S3_ENDPOINT}/${backends.s3.bucket}`, pid: `${process.pid} (launcher)`, log: '-' },
     { name: 'smtp', address: smtp.url, pid: `${process.pid} (launcher)`, log: mailLog },
+    { name: 'identity', address: identity.issuer, pid: `${process.pid} (launcher)`, log: '-' },
     ...(analyticsRow ? [analyticsRow] : []),
   ];
   process.stdout.write(`\n${formatTable(rows)}\n\nThe shop is up: ${services.gatewayUrl}  (API docs: ${services.gatewayUrl}/docs)\nPress Ctrl-C to stop.\n`);
