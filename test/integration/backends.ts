@@ -1,6 +1,7 @@
 import type { S3Event } from 'aws-lambda';
 import { inject } from 'vitest';
 import type { LocalBackendEnv } from '../../runtime/local/backends';
+import type { RunningIdentityProvider } from '../../runtime/local/identity-provider';
 
 /** What global-setup.ts hands every integration test. */
 export interface ProvidedBackends {
@@ -11,6 +12,11 @@ export interface ProvidedBackends {
   readonly stateDir: string;
   /** The global setup's control endpoint; use the functions below rather than calling it directly. */
   readonly controlUrl: string;
+  /**
+   * The local OpenID Connect provider of this run: pass it to startServices as `identityProvider`, and
+   * get tokens with `requestAccessToken({ issuer, email })` (runtime/local/access-token.ts).
+   */
+  readonly identityProvider: Omit<RunningIdentityProvider, 'stop'>;
 }
 
 declare module 'vitest' {

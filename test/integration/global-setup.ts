@@ -1,16 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalBackends, type LocalBackends } from '../../runtime/local/backends';
 import { invokeCatalogIngest } from '../../runtime/local/catalog-ingest';
+import { startIdentityProvider, type RunningIdentityProvider } from '../../runtime/local/identity-provider';
 import { consoleProgress } from '../../runtime/local/progress';
 import { provisionSchemas } from '../../runtime/local/provision';
 import { createRunDir } from '../../runtime/local/workspace';
 import type { RecordedS3Notification } from './backends';
 
 /**
- * Starts the real local backends once for the integration project, with the same code as `npm start`,
- * provisions the schemas, and hands their environment to the tests (see ./backends.ts).
+ * Starts the real local backends and the identity provider once for the integration project, with the
+ * same code as `npm start`, provisions the schemas, and hands their environment to the tests (see ./backends.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const progress = consoleProgress();
@@ -29,22 +31,33 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   });
   let controlServer: Server | undefined;
+  let identity: RunningIdentityProvider | undefined;
   try {
     // The catalog-ingest handler runs in this process and reads its endpoints from the environment.
     Object.assign(process.env, backends.env);
     const provisioned = await provisionSchemas(backends.env);
     progress('setup', `migrations applied: [${provisioned.appliedMigrations.join(', ')}], table ${provisioned.productsTable} ready`);
     controlServer = await startControlServer(backends, notifications);
+    identity = await startIdentityProvider({ port: 'free', stateDir: join(stateDir, 'identity-provider') });
   } catch (error) {
+    controlServer?.close();
     await backends.stop();
     throw error;
   }
   const { port } = controlServer.address() as AddressInfo;
-  project.provide('localBackends', { env: backends.env, catalogBucket: backends.s3.bucket, stateDir, controlUrl: `http://127.0.0.1:${port}` });
+  const { issuer, audience, clientId, groupsClaim } = identity;
+  project.provide('localBackends', {
+    env: backends.env,
+    catalogBucket: backends.s3.bucket,
+    stateDir,
+    controlUrl: `http://127.0.0.1:${port}`,
+    identityProvider: { issuer, audience, clientId, groupsClaim },
+  });
   progress('setup', `backends ready; data and logs in ${stateDir}`);
 
   return async () => {
     await new Promise((resolve) => controlServer.close(resolve));
+    await identity.stop();
     await backends.stop();
   };
 }
