@@ -42,3 +42,17 @@ export class DependencyUnavailableError extends DomainError {
     if (cause !== undefined) this.cause = cause;
   }
 }
+
+/** No identity, or one that could not be verified: the caller must authenticate first. */
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'this operation needs an access token: send `Authorization: Bearer <token>`') {
+    super(401, 'UNAUTHENTICATED', message);
+  }
+}
+
+/** The caller is known but may not do this; where the resource's existence must not leak, answer NotFoundError instead. */
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super(403, 'FORBIDDEN', message);
+  }
+}

@@ -5,6 +5,8 @@ export interface NotificationClaim {
   readonly id: string;
   readonly eventId: string;
   readonly orderId: string;
+  /** The user who placed the order. */
+  readonly userId: string;
   readonly channel: Notification['channel'];
   readonly recipient: string;
   readonly subject: string;
@@ -31,8 +33,8 @@ export function createNotificationStore(sql: SqlClient) {
     async claim(claim: NotificationClaim, at: Date): Promise<boolean> {
       try {
         await sql.execute(
-          `INSERT INTO notifications (id, event_id, order_id, channel, recipient, subject, status, sent_at)
-           VALUES (:id, :eventId, :orderId, :channel, :recipient, :subject, 'sending', :at)`,
+          `INSERT INTO notifications (id, event_id, order_id, user_id, channel, recipient, subject, status, sent_at)
+           VALUES (:id, :eventId, :orderId, :userId, :channel, :recipient, :subject, 'sending', :at)`,
           { ...claim, at: toSqlTimestamp(at) },
         );
         return true;
@@ -51,10 +53,12 @@ export function createNotificationStore(sql: SqlClient) {
       await sql.execute("DELETE FROM notifications WHERE id = :id AND status = 'sending'", { id });
     },
 
-    async listByOrder(orderId: string): Promise<Notification[]> {
+    /** The notifications of an order; with `userId`, only if that user placed it (an empty list otherwise). */
+    async listByOrder(orderId: string, userId?: string): Promise<Notification[]> {
       const rows = await sql.query<NotificationRow>(
-        'SELECT id, event_id, order_id, channel, recipient, subject, status, sent_at FROM notifications WHERE order_id = :orderId ORDER BY sent_at, id',
-        { orderId },
+        `SELECT id, event_id, order_id, channel, recipient, subject, status, sent_at FROM notifications
+         WHERE order_id = :orderId${userId === undefined ? '' : ' AND user_id = :userId'} ORDER BY sent_at, id`,
+        userId === undefined ? { orderId } : { orderId, userId },
       );
       return rows.map((row) => ({
         id: row.id,

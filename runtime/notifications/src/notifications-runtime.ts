@@ -44,7 +44,7 @@ export function createNotificationsRuntime(config: Config): ServiceApp {
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'notifications' } });
 
   const sql = createSqlClient(config);
-  const usersHttp = createServiceClient({ name: 'users', baseUrl: config.USERS_URL });
+  const usersHttp = createServiceClient({ caller: 'notifications', name: 'users', baseUrl: config.USERS_URL });
   const channel = createChannel(config, log);
   const store = createNotificationStore(sql);
   const kafka = createKafka({ clientId: 'notifications', env: config, logger: log });

@@ -58,7 +58,7 @@ export function createOrderConfirmations(deps: OrderConfirmationsDeps) {
     const message = confirmationMessage(event, user);
     const id = newId();
     const claimed = await deps.store.claim(
-      { id, eventId: event.eventId, orderId, channel: deps.channel.name, recipient: message.to, subject: message.subject },
+      { id, eventId: event.eventId, orderId, userId, channel: deps.channel.name, recipient: message.to, subject: message.subject },
       now(),
     );
     if (!claimed) {

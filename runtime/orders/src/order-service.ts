@@ -43,8 +43,16 @@ export interface OrderServiceDeps {
   readonly now?: () => Date;
 }
 
-/** Same body, same hash: the canonical form is the validated body with its fields in a fixed order. */
-export const requestHashOf = (body: PlaceOrderBody) =>
+/** An order as placed: the body and its user, who is always the caller. */
+export interface OrderRequest extends PlaceOrderBody {
+  readonly userId: string;
+}
+
+/**
+ * Same user and body, same hash: the canonical form is the user and the validated body with its fields
+ * in a fixed order. With the user in it, one shopper's key never answers another shopper's order.
+ */
+export const requestHashOf = (body: OrderRequest) =>
   createHash('sha256')
     .update(JSON.stringify({ userId: body.userId, items: body.items.map((item) => ({ productId: item.productId, quantity: item.quantity })) }))
     .digest('hex');
@@ -62,7 +70,7 @@ function assertDistinctProducts(items: PlaceOrderBody['items']): void {
   });
 }
 
-function pricedLines(body: PlaceOrderBody, reservation: Reservation): Order['items'] {
+function pricedLines(body: OrderRequest, reservation: Reservation): Order['items'] {
   const prices = new Map(reservation.items.map((item) => [item.productId, item.unitPriceCents]));
   return body.items.map((item) => {
     const unitPriceCents = prices.get(item.productId);
@@ -153,7 +161,7 @@ export function createOrderService(deps: OrderServiceDeps) {
   // a caller that hung up does not stop its placement, which may still need to release stock.
   const inFlight = new Set<Promise<unknown>>();
 
-  async function placeOrder(body: PlaceOrderBody, context: PlaceOrderContext): Promise<{ order: Order; created: boolean }> {
+  async function placeOrder(body: OrderRequest, context: PlaceOrderContext): Promise<{ order: Order; created: boolean }> {
     assertDistinctProducts(body.items);
     const { idempotencyKey, requestId } = context;
     const requestHash = requestHashOf(body);
@@ -226,7 +234,7 @@ export function createOrderService(deps: OrderServiceDeps) {
 
   return {
     /** Resolves with the order and whether it was created now (false: an idempotent replay). */
-    placeOrder(body: PlaceOrderBody, context: PlaceOrderContext = {}): Promise<{ order: Order; created: boolean }> {
+    placeOrder(body: OrderRequest, context: PlaceOrderContext = {}): Promise<{ order: Order; created: boolean }> {
       const placement = placeOrder(body, context);
       inFlight.add(placement);
       void placement.finally(() => inFlight.delete(placement)).catch(() => undefined);

@@ -28,8 +28,8 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'orders' } });
 
   const sql = createSqlClient(config);
-  const usersHttp = createServiceClient({ name: 'users', baseUrl: config.USERS_URL });
-  const productsHttp = createServiceClient({ name: 'products', baseUrl: config.PRODUCTS_URL });
+  const usersHttp = createServiceClient({ caller: 'orders', name: 'users', baseUrl: config.USERS_URL });
+  const productsHttp = createServiceClient({ caller: 'orders', name: 'products', baseUrl: config.PRODUCTS_URL });
   const publisher = createEventPublisher(createKafka({ clientId: 'orders', env: config, logger: log }));
   const relay = createOutboxRelay({ sql, publisher, log, ...options.relay });
   const retention = createRetentionSweeper({ sql, log });

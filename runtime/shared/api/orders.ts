@@ -11,7 +11,6 @@ import { IdParams } from '../http/path-id';
  */
 
 const ProductId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\w.:-]+$', description: 'Id of a product' });
-const UserId = Type.String({ format: 'uuid', description: 'Id of an existing user' });
 
 export const MAX_ORDER_LINES = 100;
 export const MAX_LINE_QUANTITY = 1000;
@@ -24,9 +23,9 @@ export const OrderLineRequest = Type.Object(
   { additionalProperties: false },
 );
 
+/** No user: an order is always the caller's own (the gateway's `x-caller-subject`), so a `userId` field is refused. */
 export const PlaceOrderBody = Type.Object(
   {
-    userId: UserId,
     items: Type.Array(OrderLineRequest, {
       minItems: 1,
       maxItems: MAX_ORDER_LINES,
@@ -77,7 +76,12 @@ export const OrderParams = IdParams('Order id (UUID)');
 
 export const ListOrdersQuery = Type.Object(
   {
-    userId: Type.Optional(Type.String({ format: 'uuid', description: 'Only this user’s orders; all orders when absent' })),
+    userId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: 'Only this user’s orders. A shopper sees only their own (another user is 403); an administrator sees all when absent',
+      }),
+    ),
     ...PageQuery.properties,
   },
   { additionalProperties: false },
@@ -96,25 +100,25 @@ const tags = ['orders'];
 export const ordersApi = {
   place: {
     tags,
-    summary: 'Place an order: reserves stock for every line, or for none',
+    summary: 'Place an order for the caller: reserves stock for every line, or for none',
     description:
       'A retry with the same `Idempotency-Key` and body answers the first result (with `idempotent-replayed: true`) instead of placing a second order; ' +
       'the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. 404 USER_NOT_FOUND or PRODUCT_NOT_FOUND, 409 INSUFFICIENT_STOCK (details.products), ' +
-      '400 MIXED_CURRENCIES.',
+      '400 MIXED_CURRENCIES. The user is the caller, whose profile must exist (POST /users first).',
     headers: PlaceOrderHeaders,
     body: PlaceOrderBody,
     response: { 201: Order, ...errorResponses(404, 409, 422, 503) },
   },
   get: {
     tags,
-    summary: 'Read an order',
+    summary: 'Read an order: one’s own, any for an administrator (another’s is 404)',
     params: OrderParams,
     response: { 200: Order, ...errorResponses(404, 503) },
   },
   list: {
     tags,
-    summary: 'List orders, newest first, optionally of one user, one page at a time',
+    summary: 'List orders, newest first, one page at a time: a shopper’s own, or any user’s for an administrator',
     querystring: ListOrdersQuery,
-    response: { 200: OrderPage, ...errorResponses(503) },
+    response: { 200: OrderPage, ...errorResponses(403, 503) },
   },
 } as const;

@@ -97,7 +97,7 @@ const tags = ['products'];
 export const productsApi = {
   create: {
     tags,
-    summary: 'Add a product',
+    summary: 'Add a product (administrators)',
     body: CreateProductBody,
     response: { 201: Product, ...errorResponses(409, 503) },
   },
@@ -109,14 +109,14 @@ export const productsApi = {
   },
   update: {
     tags,
-    summary: 'Change fields of a product',
+    summary: 'Change fields of a product (administrators)',
     params: ProductIdParams,
     body: UpdateProductBody,
     response: { 200: Product, ...errorResponses(404, 409, 503) },
   },
   delete: {
     tags,
-    summary: 'Delete a product',
+    summary: 'Delete a product (administrators)',
     params: ProductIdParams,
     response: { 204: Type.Null(), ...errorResponses(404, 503) },
   },

@@ -45,32 +45,35 @@ const tags = ['users'];
 export const usersApi = {
   create: {
     tags,
-    summary: 'Register a user',
+    summary: 'Create the caller’s own profile',
+    description:
+      'Once per account, after signing up with the identity provider: the profile’s id is the account’s subject (`sub`). ' +
+      '409 PROFILE_EXISTS when this account has one, 409 EMAIL_TAKEN when another profile has the email.',
     body: CreateUserBody,
     response: { 201: User, ...errorResponses(409, 503) },
   },
   get: {
     tags,
-    summary: 'Read a user',
+    summary: 'Read a user: one’s own profile, any for an administrator (another’s is 404)',
     params: UserIdParams,
     response: { 200: User, ...errorResponses(404, 503) },
   },
   update: {
     tags,
-    summary: 'Change the email and/or name of a user',
+    summary: 'Change the email and/or name of a user: one’s own, any for an administrator',
     params: UserIdParams,
     body: UpdateUserBody,
     response: { 200: User, ...errorResponses(404, 409, 503) },
   },
   delete: {
     tags,
-    summary: 'Delete a user',
+    summary: 'Delete a user: one’s own, any for an administrator',
     params: UserIdParams,
     response: { 204: Type.Null(), ...errorResponses(404, 503) },
   },
   list: {
     tags,
-    summary: 'List users, oldest first, one page at a time',
+    summary: 'List users, oldest first, one page at a time (administrators)',
     querystring: PageQuery,
     response: { 200: UserPage, ...errorResponses(503) },
   },

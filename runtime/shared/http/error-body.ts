@@ -17,6 +17,8 @@ export type ErrorBody = Static<typeof ErrorBody>;
 /** What an error status means anywhere in this API; the OpenAPI document shows it as the answer's description. */
 const MEANING: Readonly<Record<number, string>> = {
   400: 'The request is invalid: VALIDATION_FAILED (details name each field), MALFORMED_JSON, or a rule of this operation',
+  401: 'UNAUTHENTICATED: no access token, or one that is not valid (expired, forged, for another audience); WWW-Authenticate says which',
+  403: 'FORBIDDEN: the access token is valid but its holder may not do this',
   404: 'What the path or the body names does not exist; the code says what, e.g. USER_NOT_FOUND',
   409: 'The request conflicts with the current state; the code says how',
   413: 'PAYLOAD_TOO_LARGE: the body is larger than this operation accepts',

@@ -4,6 +4,8 @@ import { DependencyUnavailableError } from '../errors';
 export interface ServiceClientOptions {
   /** Name of the called service, used in errors (`users is unavailable, retry later`). */
   readonly name: string;
+  /** Name of the calling service, sent as `x-caller-service`: the called service grants internal calls by it. */
+  readonly caller: string;
   /** e.g. `http://users.shop.svc.cluster.local:5001` */
   readonly baseUrl: string;
   /** Budget for connecting, and separately for the response headers and body. @default 2000 */
@@ -53,7 +55,7 @@ export function createServiceClient(options: ServiceClientOptions) {
   });
 
   async function once(request: ServiceRequest): Promise<ServiceResponse> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', 'x-caller-service': options.caller };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.requestId) headers['x-request-id'] = request.requestId;
     const response = await pool.request({

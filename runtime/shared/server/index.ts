@@ -1,3 +1,4 @@
+export * from './caller-identity';
 export * from './create-service-app';
 export * from './run-server';
 export type { ReadinessCheck } from './health';

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { CreateUserBody, UpdateUserBody, User } from '../../shared/api/users';
-import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../shared/errors';
+import { ConflictError, DependencyUnavailableError, NotFoundError, ValidationError } from '../../shared/errors';
 import { CreatedAtPosition, decodeCursor, encodeCursor } from '../../shared/http';
 import { DuplicateKeyError, SqlUnavailableError } from '../../shared/sql';
 import type { UsersRepository } from './users-repository';
@@ -21,6 +20,9 @@ async function inDatabase<T>(work: () => Promise<T>, email?: string): Promise<T>
   try {
     return await work();
   } catch (error) {
+    if (error instanceof DuplicateKeyError && error.key === 'PRIMARY') {
+      throw new ConflictError('PROFILE_EXISTS', 'this account already has a profile; change it with PATCH /users/{id}');
+    }
     if (error instanceof DuplicateKeyError && email !== undefined) {
       throw new ConflictError('EMAIL_TAKEN', `email ${email} is already registered; use another or update that user`, { email });
     }
@@ -37,9 +39,11 @@ export function createUsersService({ users, now = () => new Date() }: UsersServi
   };
 
   return {
-    async register(input: CreateUserBody): Promise<User> {
+    /** The profile of the account `subject` names (the identity provider's subject), which becomes its id. */
+    async register(subject: string, input: CreateUserBody): Promise<User> {
+      if (!UUID.test(subject)) throw new ValidationError(`the account's subject ${subject} is not a UUID, so it cannot name a profile`);
       const at = now().toISOString();
-      const user: User = { id: randomUUID(), email: normaliseEmail(input.email), name: input.name.trim(), createdAt: at, updatedAt: at };
+      const user: User = { id: subject.toLowerCase(), email: normaliseEmail(input.email), name: input.name.trim(), createdAt: at, updatedAt: at };
       await inDatabase(() => users.insert(user), user.email);
       return user;
     },

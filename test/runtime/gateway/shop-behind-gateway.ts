@@ -132,8 +132,8 @@ export async function startShopBehindGateway(): Promise<ShopBehindGateway> {
   const products = buildProducts({ products: createProductStore(table), reservations: createStockReservations(table), logger: false });
   const usersUrl = await listen(users);
   const productsUrl = await listen(products);
-  const usersHttp = createServiceClient({ name: 'users', baseUrl: usersUrl });
-  const productsHttp = createServiceClient({ name: 'products', baseUrl: productsUrl });
+  const usersHttp = createServiceClient({ caller: 'orders', name: 'users', baseUrl: usersUrl });
+  const productsHttp = createServiceClient({ caller: 'orders', name: 'products', baseUrl: productsUrl });
   const quiet = { error: () => undefined, warn: () => undefined };
   const orderService = createOrderService({
     users: createUsersClient(usersHttp),

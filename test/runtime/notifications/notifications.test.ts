@@ -8,6 +8,7 @@ import { SqlUnavailableError } from '../../../runtime/shared/sql';
 import { buildApp } from '../../../runtime/notifications/src/app';
 import type { NotificationClaim } from '../../../runtime/notifications/src/notification-store';
 import { confirmationMessage, createOrderConfirmations, formatMoney } from '../../../runtime/notifications/src/order-confirmations';
+import { ADA, GRACE, asAdmin, asService, asUser } from '../shared/callers';
 
 const USER = randomUUID();
 const event = (overrides: Partial<OrderPlaced> = {}): OrderPlaced => ({
@@ -54,7 +55,7 @@ describe('order confirmations', () => {
     await confirmations.handle(placed);
     expect(channel.send).toHaveBeenCalledWith(confirmationMessage(placed, { id: USER, email: 'ada@example.com', name: 'Ada' }));
     expect([...store.rows.values()]).toEqual([
-      expect.objectContaining({ eventId: placed.eventId, orderId: placed.payload.orderId, recipient: 'ada@example.com', status: 'sent', channel: 'smtp' }),
+      expect.objectContaining({ eventId: placed.eventId, orderId: placed.payload.orderId, userId: USER, recipient: 'ada@example.com', status: 'sent', channel: 'smtp' }),
     ]);
   });
 
@@ -98,13 +99,36 @@ describe('GET /notifications', () => {
 
   const notification = { id: randomUUID(), eventId: randomUUID(), orderId: 'o-1', channel: 'smtp' as const, recipient: 'ada@example.com', subject: 's', status: 'sent' as const, sentAt: '2026-11-27T12:00:00.000Z' };
 
-  it('lists the notifications of an order', async () => {
-    const listByOrder = vi.fn(async (orderId: string) => (orderId === 'o-1' ? [notification] : []));
-    app = buildApp({ store: { listByOrder }, readiness: {}, logger: false });
-    const found = await app.inject({ method: 'GET', url: '/notifications?orderId=o-1' });
+  /** Ada's order o-1 has a notification; the filter is the store's `listByOrder(orderId, userId?)`. */
+  const adasNotifications = vi.fn(async (orderId: string, userId?: string) => (orderId === 'o-1' && (userId === undefined || userId === ADA) ? [notification] : []));
+  const list = (url: string, headers: Record<string, string> = asUser(ADA)) => app!.inject({ method: 'GET', url, headers });
+
+  it('lists the notifications of the caller’s own order', async () => {
+    app = buildApp({ store: { listByOrder: adasNotifications }, readiness: {}, logger: false });
+    const found = await list('/notifications?orderId=o-1');
     expect(found.statusCode).toBe(200);
     expect(found.json()).toEqual({ items: [notification] });
-    expect((await app.inject({ method: 'GET', url: '/notifications?orderId=o-2' })).json()).toEqual({ items: [] });
+    expect((await list('/notifications?orderId=o-2')).json()).toEqual({ items: [] });
+  });
+
+  it('answers another shopper an empty list, the same as for an order without notifications; an administrator sees them', async () => {
+    app = buildApp({ store: { listByOrder: adasNotifications }, readiness: {}, logger: false });
+    const byGrace = await list('/notifications?orderId=o-1', asUser(GRACE));
+    expect(byGrace.statusCode).toBe(200);
+    expect(byGrace.json()).toEqual({ items: [] });
+    expect(adasNotifications).toHaveBeenLastCalledWith('o-1', GRACE);
+    expect((await list('/notifications?orderId=o-1', asAdmin())).json()).toEqual({ items: [notification] });
+    expect(adasNotifications).toHaveBeenLastCalledWith('o-1', undefined);
+  });
+
+  it('refuses a request without a caller with 401 and a service with 403, reading nothing', async () => {
+    const listByOrder = vi.fn(async () => [notification]);
+    app = buildApp({ store: { listByOrder }, readiness: {}, logger: false });
+    const anonymous = await list('/notifications?orderId=o-1', {});
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().error.code).toBe('UNAUTHENTICATED');
+    expect((await list('/notifications?orderId=o-1', asService('orders'))).statusCode).toBe(403);
+    expect(listByOrder).not.toHaveBeenCalled();
   });
 
   it.each([
@@ -115,7 +139,7 @@ describe('GET /notifications', () => {
   ])('rejects %s with 400 in the error shape', async (_case, url, field) => {
     const listByOrder = vi.fn(async () => []);
     app = buildApp({ store: { listByOrder }, readiness: {}, logger: false });
-    const response = await app.inject({ method: 'GET', url });
+    const response = await list(url);
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining(field) } });
     expect(listByOrder).not.toHaveBeenCalled();
@@ -123,7 +147,7 @@ describe('GET /notifications', () => {
 
   it('answers 503 when the database is down', async () => {
     app = buildApp({ store: { listByOrder: async () => Promise.reject(new SqlUnavailableError('down')) }, readiness: {}, logger: false });
-    const response = await app.inject({ method: 'GET', url: '/notifications?orderId=o-1' });
+    const response = await list('/notifications?orderId=o-1');
     expect(response.statusCode).toBe(503);
     expect(response.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
   });

@@ -10,6 +10,7 @@ import { buildApp } from '../../../runtime/orders/src/app';
 import type { StockRequest } from '../../../runtime/orders/src/clients/products-client';
 import { createOrderService } from '../../../runtime/orders/src/order-service';
 import type { NewOrder, OrderStore } from '../../../runtime/orders/src/order-store';
+import { asAdmin, asService, asUser } from '../shared/callers';
 
 const USER = '6f1c2a4e-8d3b-4f5a-9c7e-1a2b3c4d5e6f';
 const PRICES: Record<string, number> = { 'sku-apple': 120, 'sku-pear': 95 };
@@ -37,8 +38,8 @@ function memoryStore() {
     async findOrder(id: string) {
       return orders.get(id);
     },
-    async listOrders() {
-      return { items: [...orders.values()], nextCursor: null };
+    async listOrders(query: { userId?: string }) {
+      return { items: [...orders.values()].filter((order) => query.userId === undefined || order.userId === query.userId), nextCursor: null };
     },
   };
   return store;
@@ -83,9 +84,11 @@ function setup(options: { releaseRetryDelaysMs?: readonly number[]; now?: () => 
   return { app, store, onOrderPlaced, log, orderService, ...deps };
 }
 
-const order = (items: unknown = [{ productId: 'sku-apple', quantity: 2 }, { productId: 'sku-pear', quantity: 1 }], userId: unknown = USER) => ({ userId, items });
-const post = (target: ServiceApp, payload: unknown, headers: Record<string, string> = {}) =>
-  target.inject({ method: 'POST', url: '/orders', payload: payload as object, headers });
+const order = (items: unknown = [{ productId: 'sku-apple', quantity: 2 }, { productId: 'sku-pear', quantity: 1 }]) => ({ items });
+/** Places `payload` as the shopper `subject` (the gateway's identity headers). */
+const post = (target: ServiceApp, payload: unknown, headers: Record<string, string> = {}, subject = USER) =>
+  target.inject({ method: 'POST', url: '/orders', payload: payload as object, headers: { ...asUser(subject), ...headers } });
+const get = (target: ServiceApp, url: string, headers: Record<string, string> = asUser(USER)) => target.inject({ method: 'GET', url, headers });
 
 function expectErrorShape(body: unknown, code: string) {
   expect(body).toMatchObject({ error: { code, message: expect.any(String) } });
@@ -125,9 +128,8 @@ describe('POST /orders', () => {
 
   const tooMany = Array.from({ length: 101 }, (_, i) => ({ productId: `sku-${i}`, quantity: 1 }));
   it.each([
-    ['a missing userId', { items: [{ productId: 'sku-apple', quantity: 1 }] }, 'body.userId'],
-    ['missing items', { userId: USER }, 'body.items'],
-    ['a userId that is not a UUID', order(undefined, 'ada'), 'body.userId'],
+    ['a userId (the user is the caller)', { ...order(), userId: USER }, 'userId'],
+    ['missing items', {}, 'body.items'],
     ['a quantity of the wrong type', order([{ productId: 'sku-apple', quantity: 'two' }]), 'body.items.0.quantity'],
     ['a fractional quantity', order([{ productId: 'sku-apple', quantity: 1.5 }]), 'body.items.0.quantity'],
     ['a negative quantity', order([{ productId: 'sku-apple', quantity: -1 }]), 'body.items.0.quantity'],
@@ -152,10 +154,10 @@ describe('POST /orders', () => {
 
   it('rejects malformed JSON, a non-JSON body and an oversized body in the error shape', async () => {
     const { app, store } = setup();
-    const malformed = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/json' }, payload: '{"userId":' });
+    const malformed = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/json', ...asUser(USER) }, payload: '{"items":' });
     expect(malformed.statusCode).toBe(400);
     expectErrorShape(malformed.json(), 'MALFORMED_JSON');
-    const text = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'text/plain' }, payload: 'two apples' });
+    const text = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'text/plain', ...asUser(USER) }, payload: 'two apples' });
     expect(text.statusCode).toBe(415);
     expectErrorShape(text.json(), 'UNSUPPORTED_MEDIA_TYPE');
     const huge = await post(app, order([{ productId: 'x'.repeat(40 * 1024), quantity: 1 }]));
@@ -176,9 +178,9 @@ describe('POST /orders', () => {
     expect(store.placed).toHaveLength(0);
   });
 
-  it('answers 404 USER_NOT_FOUND for an unknown user without reserving stock', async () => {
+  it('answers 404 USER_NOT_FOUND to a caller without a profile, without reserving stock', async () => {
     const { app, products, store } = setup();
-    const response = await post(app, order(undefined, randomUUID()));
+    const response = await post(app, order(), {}, randomUUID());
     expect(response.statusCode).toBe(404);
     expectErrorShape(response.json(), 'USER_NOT_FOUND');
     expect(products.reserveStock).not.toHaveBeenCalled();
@@ -314,10 +316,10 @@ describe('GET /orders', () => {
   it('returns a stored order and 404 ORDER_NOT_FOUND for an unknown id', async () => {
     const { app } = setup();
     const placed = (await post(app, order())).json<Order>();
-    const found = await app.inject({ method: 'GET', url: `/orders/${placed.id}` });
+    const found = await get(app, `/orders/${placed.id}`);
     expect(found.statusCode).toBe(200);
     expect(found.json()).toEqual(placed);
-    const missing = await app.inject({ method: 'GET', url: `/orders/${randomUUID()}` });
+    const missing = await get(app, `/orders/${randomUUID()}`);
     expect(missing.statusCode).toBe(404);
     expectErrorShape(missing.json(), 'ORDER_NOT_FOUND');
   });
@@ -330,7 +332,7 @@ describe('GET /orders', () => {
     ['an unknown parameter', '/orders?sort=total', 'sort'],
   ])('rejects %s with 400', async (_case, url, field) => {
     const { app } = setup();
-    const response = await app.inject({ method: 'GET', url });
+    const response = await get(app, url);
     expect(response.statusCode).toBe(400);
     expectErrorShape(response.json(), 'VALIDATION_FAILED');
     expect(response.json().error.message).toContain(field);
@@ -339,8 +341,59 @@ describe('GET /orders', () => {
   it('lists orders as a page', async () => {
     const { app } = setup();
     const placed = (await post(app, order())).json<Order>();
-    const page = await app.inject({ method: 'GET', url: `/orders?userId=${USER}&limit=5` });
+    const page = await get(app, `/orders?userId=${USER}&limit=5`);
     expect(page.statusCode).toBe(200);
     expect(page.json()).toEqual({ items: [placed], nextCursor: null });
+  });
+});
+
+describe('who may do what', () => {
+  const OTHER = '6f1c2a4e-8d3b-4f5a-9c7e-00000000b0b0';
+
+  it('places the order for the caller: the user comes from the identity, never from the body', async () => {
+    const { app, users, store } = setup();
+    users.getUser.mockImplementation(async (id: string) => ({ id, email: 'x@example.com', name: 'X' }));
+    const placed = await post(app, order(), {}, OTHER);
+    expect(placed.json().userId).toBe(OTHER);
+    expect(users.getUser).toHaveBeenCalledWith(OTHER, expect.any(String));
+    const smuggled = await post(app, { ...order(), userId: USER }, {}, OTHER);
+    expect(smuggled.statusCode).toBe(400);
+    expect(store.placed.map((p) => p.order.userId)).toEqual([OTHER]);
+  });
+
+  it('refuses every route without a caller with 401, and a service placing an order with 403', async () => {
+    const { app, store, products } = setup();
+    for (const [method, url] of [['POST', '/orders'], ['GET', `/orders/${randomUUID()}`], ['GET', '/orders']] as const) {
+      const response = await app.inject({ method, url, ...(method === 'POST' ? { payload: order() } : {}) });
+      expect(response.statusCode, `${method} ${url}`).toBe(401);
+      expectErrorShape(response.json(), 'UNAUTHENTICATED');
+    }
+    const byService = await app.inject({ method: 'POST', url: '/orders', headers: asService('notifications'), payload: order() });
+    expect(byService.statusCode).toBe(403);
+    expect(products.reserveStock).not.toHaveBeenCalled();
+    expect(store.placed).toHaveLength(0);
+  });
+
+  it('answers another shopper’s order with 404, as if it did not exist; an administrator reads it', async () => {
+    const { app } = setup();
+    const placed = (await post(app, order())).json<Order>();
+    const byOther = await get(app, `/orders/${placed.id}`, asUser(OTHER));
+    expect(byOther.statusCode).toBe(404);
+    expect(byOther.json()).toEqual({ error: { code: 'ORDER_NOT_FOUND', message: `order ${placed.id} does not exist`, details: { id: placed.id } } });
+    expect((await get(app, `/orders/${placed.id}`, asAdmin())).json()).toEqual(placed);
+  });
+
+  it('lists a shopper’s own orders only: without userId their own, another userId 403; an administrator lists anyone’s or all', async () => {
+    const { app, users } = setup();
+    users.getUser.mockImplementation(async (id: string) => ({ id, email: 'x@example.com', name: 'X' }));
+    const mine = (await post(app, order())).json<Order>();
+    const theirs = (await post(app, order(), {}, OTHER)).json<Order>();
+    expect((await get(app, '/orders')).json().items).toEqual([mine]);
+    expect((await get(app, `/orders?userId=${USER.toUpperCase()}`)).json().items).toEqual([mine]);
+    const cross = await get(app, `/orders?userId=${OTHER}`);
+    expect(cross.statusCode).toBe(403);
+    expectErrorShape(cross.json(), 'FORBIDDEN');
+    expect((await get(app, `/orders?userId=${OTHER}`, asAdmin())).json().items).toEqual([theirs]);
+    expect((await get(app, '/orders', asAdmin())).json().items).toEqual([mine, theirs]);
   });
 });

@@ -21,16 +21,19 @@ async function serve(handler: (request: IncomingMessage, response: ServerRespons
 }
 
 describe('createServiceClient', () => {
-  it('returns 2xx-4xx answers with their JSON body and propagates the request id', async () => {
+  it('returns 2xx-4xx answers with their JSON body, propagates the request id and names the calling service', async () => {
     let seenRequestId: string | undefined;
+    let seenCaller: string | undefined;
     const baseUrl = await serve((request, response) => {
       seenRequestId = request.headers['x-request-id'] as string;
+      seenCaller = request.headers['x-caller-service'] as string;
       response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"USER_NOT_FOUND","message":"no"}}');
     });
-    client = createServiceClient({ name: 'users', baseUrl });
+    client = createServiceClient({ caller: 'orders', name: 'users', baseUrl });
     const answer = await client.request({ method: 'GET', path: '/users/1', requestId: 'req-1' });
     expect(answer).toEqual({ status: 404, body: { error: { code: 'USER_NOT_FOUND', message: 'no' } } });
     expect(seenRequestId).toBe('req-1');
+    expect(seenCaller).toBe('orders');
   });
 
   it('retries a 503 once and then reports the dependency unavailable', async () => {
@@ -39,17 +42,17 @@ describe('createServiceClient', () => {
       calls++;
       response.writeHead(503).end();
     });
-    client = createServiceClient({ name: 'products', baseUrl });
+    client = createServiceClient({ caller: 'orders', name: 'products', baseUrl });
     await expect(client.request({ method: 'GET', path: '/x' })).rejects.toThrow(DependencyUnavailableError);
     expect(calls).toBe(2);
   });
 
   it('turns a refused connection and a slow answer into DependencyUnavailableError', async () => {
-    client = createServiceClient({ name: 'users', baseUrl: `http://127.0.0.1:${await freePort()}` });
+    client = createServiceClient({ caller: 'orders', name: 'users', baseUrl: `http://127.0.0.1:${await freePort()}` });
     await expect(client.request({ method: 'GET', path: '/users/1' })).rejects.toMatchObject({ statusCode: 503, code: 'DEPENDENCY_UNAVAILABLE' });
     await client.close();
     const baseUrl = await serve(() => undefined); // never answers
-    client = createServiceClient({ name: 'users', baseUrl, timeoutMs: 200, attempts: 1 });
+    client = createServiceClient({ caller: 'orders', name: 'users', baseUrl, timeoutMs: 200, attempts: 1 });
     const started = Date.now();
     await expect(client.request({ method: 'GET', path: '/users/1' })).rejects.toThrow('users is unavailable');
     expect(Date.now() - started).toBeLessThan(2000);
@@ -67,7 +70,7 @@ describe('createUsersClient', () => {
       const [status, body] = answers[request.url ?? ''] ?? [500, {}];
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
-    client = createServiceClient({ name: 'users', baseUrl });
+    client = createServiceClient({ caller: 'orders', name: 'users', baseUrl });
     const users = createUsersClient(client);
     await expect(users.getUser('u1')).resolves.toEqual({ id: 'u1', email: 'ada@example.com', name: 'Ada' });
     await expect(users.getUser('u2')).rejects.toBeInstanceOf(NotFoundError);

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../../runtime/products/src/app';
 import { createProductStore, createStockReservations, isProductId, productIdForSku, uuidV5 } from '../../../runtime/shared/products';
 import type { ServiceApp } from '../../../runtime/shared/server';
+import { ADA, asAdmin, asService, asUser } from '../shared/callers';
 
 /**
  * The real store and reservations over a DynamoDB client whose `send` is a mock: validation must
@@ -38,7 +39,7 @@ describe('products API validation', () => {
     ['an unknown field', { ...validProduct, id: productId }, 'id'],
   ])('rejects a create with %s and never touches the table', async (_case, payload, field) => {
     const send = appWithTable();
-    const response = await app.inject({ method: 'POST', url: '/products', payload });
+    const response = await app.inject({ method: 'POST', url: '/products', headers: asAdmin(), payload });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('VALIDATION_FAILED');
     expect(response.json().error.message).toContain(field);
@@ -48,12 +49,12 @@ describe('products API validation', () => {
   it('rejects an empty or wrongly typed PATCH, malformed JSON and an oversized body', async () => {
     const send = appWithTable();
     for (const payload of [{}, { stock: '5' }, { sku: null }, { name: 'x', extra: 1 }]) {
-      const response = await app.inject({ method: 'PATCH', url: `/products/${productId}`, payload });
+      const response = await app.inject({ method: 'PATCH', url: `/products/${productId}`, headers: asAdmin(), payload });
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
     }
-    const malformed = await app.inject({ method: 'POST', url: '/products', headers: { 'content-type': 'application/json' }, payload: '{"name": "Tea' });
+    const malformed = await app.inject({ method: 'POST', url: '/products', headers: { 'content-type': 'application/json', ...asAdmin() }, payload: '{"name": "Tea' });
     expect(malformed.json().error.code).toBe('MALFORMED_JSON');
-    const huge = await app.inject({ method: 'POST', url: '/products', payload: { ...validProduct, description: 'd'.repeat(70_000) } });
+    const huge = await app.inject({ method: 'POST', url: '/products', headers: asAdmin(), payload: { ...validProduct, description: 'd'.repeat(70_000) } });
     expect(huge.statusCode).toBe(413);
     expect(send).not.toHaveBeenCalled();
   });
@@ -69,7 +70,7 @@ describe('products API validation', () => {
     ['an unknown field in a line', { reservationId: 'r1', items: [{ productId, quantity: 1, price: 5 }] }, 'price'],
   ])('rejects a reservation with %s and never touches the table', async (_case, payload, field) => {
     const send = appWithTable();
-    const response = await app.inject({ method: 'POST', url: '/products/reservations', payload });
+    const response = await app.inject({ method: 'POST', url: '/products/reservations', headers: asService('orders'), payload });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.message).toContain(field);
     expect(send).not.toHaveBeenCalled();
@@ -84,7 +85,8 @@ describe('products API validation', () => {
       ['DELETE', '/products/NOT-A-UUID', 'PRODUCT_NOT_FOUND'],
       ['DELETE', '/products/reservations/has%20space', 'RESERVATION_NOT_FOUND'],
     ] as const) {
-      const response = await app.inject({ method, url, ...(method === 'PATCH' ? { payload: { stock: 1 } } : {}) });
+      const headers = url.startsWith('/products/reservations') ? asService('orders') : asAdmin();
+      const response = await app.inject({ method, url, headers, ...(method === 'PATCH' ? { payload: { stock: 1 } } : {}) });
       expect({ status: response.statusCode, code: response.json().error.code }, `${method} ${url}`).toEqual({ status: 404, code });
     }
     expect(send).not.toHaveBeenCalled();
@@ -104,7 +106,7 @@ describe('products API validation', () => {
 describe('products API under table faults', () => {
   it('answers 503 when DynamoDB throttles or is unreachable, and /readyz fails', async () => {
     appWithTable(async () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })));
-    const throttled = await app.inject({ method: 'POST', url: '/products', payload: validProduct });
+    const throttled = await app.inject({ method: 'POST', url: '/products', headers: asAdmin(), payload: validProduct });
     expect(throttled.statusCode).toBe(503);
     expect(throttled.json().error).toEqual({ code: 'DEPENDENCY_UNAVAILABLE', message: 'products table is unavailable, retry later' });
     await app.close();
@@ -122,8 +124,47 @@ describe('products API under table faults', () => {
       if (name === 'BatchGetCommand') return { Responses: { products: [product] } };
       throw Object.assign(new Error('cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] });
     });
-    const response = await app.inject({ method: 'POST', url: '/products/reservations', payload: { reservationId: 'r1', items: [{ productId, quantity: 1 }] } });
+    const response = await app.inject({ method: 'POST', url: '/products/reservations', headers: asService('orders'), payload: { reservationId: 'r1', items: [{ productId, quantity: 1 }] } });
     expect(response.statusCode).toBe(503);
+  });
+});
+
+describe('who may do what', () => {
+  const reservation = { reservationId: 'r1', items: [{ productId, quantity: 1 }] };
+
+  it('lets anyone read the catalog: an anonymous read reaches the table', async () => {
+    const send = appWithTable(async () => ({}));
+    const response = await app.inject(`/products/${productId}`);
+    expect(response.json().error.code).toBe('PRODUCT_NOT_FOUND');
+    expect(send).toHaveBeenCalledOnce();
+  });
+
+  it.each([
+    ['POST', '/products', validProduct],
+    ['PATCH', `/products/${productId}`, { stock: 1 }],
+    ['DELETE', `/products/${productId}`, undefined],
+  ] as const)('refuses %s %s: 401 without a caller, 403 to a shopper and to a service, never touching the table', async (method, url, payload) => {
+    const send = appWithTable();
+    const as = (headers: Record<string, string>) => app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+    const anonymous = await as({});
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().error.code).toBe('UNAUTHENTICATED');
+    for (const headers of [asUser(ADA), asService('orders')]) {
+      const refused = await as(headers);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error.code).toBe('FORBIDDEN');
+    }
+    expect(send).not.toHaveBeenCalled();
+  });
+
+  it('reserves and releases stock for the orders service only', async () => {
+    const send = appWithTable();
+    for (const headers of [{}, asUser(ADA), asAdmin(), asService('notifications')]) {
+      const reserve = await app.inject({ method: 'POST', url: '/products/reservations', headers, payload: reservation });
+      const release = await app.inject({ method: 'DELETE', url: '/products/reservations/r1', headers });
+      expect([reserve.statusCode, release.statusCode], JSON.stringify(headers)).toEqual(Object.keys(headers).length === 0 ? [401, 401] : [403, 403]);
+    }
+    expect(send).not.toHaveBeenCalled();
   });
 });
 

@@ -4,6 +4,7 @@ import type { UsersRepository } from '../../../runtime/users/src/users-repositor
 import type { User } from '../../../runtime/shared/api/users';
 import { DuplicateKeyError, SqlUnavailableError } from '../../../runtime/shared/sql';
 import type { ServiceApp } from '../../../runtime/shared/server';
+import { ADA, ADMIN, GRACE, asAdmin, asService, asUser } from '../shared/callers';
 
 /** In-memory stand-in for the SQL repository: enough to drive the HTTP layer, and it counts writes. */
 function fakeUsers(options: { down?: boolean } = {}) {
@@ -15,6 +16,7 @@ function fakeUsers(options: { down?: boolean } = {}) {
   const repository: UsersRepository = {
     async insert(user) {
       reachable();
+      if (rows.has(user.id)) throw new DuplicateKeyError('PRIMARY', 'Duplicate entry');
       if ([...rows.values()].some((row) => row.email === user.email)) throw new DuplicateKeyError('uq_users_email', 'Duplicate entry');
       writes++;
       rows.set(user.id, user);
@@ -62,17 +64,18 @@ function appWith(users = fakeUsers()) {
   return users;
 }
 
-const create = (payload: unknown) => app.inject({ method: 'POST', url: '/users', payload: payload as object });
+const create = (payload: unknown, subject = ADA) => app.inject({ method: 'POST', url: '/users', headers: asUser(subject), payload: payload as object });
+/** A distinct account's subject per number, for tests that need many profiles. */
+const subjectNo = (n: number) => `0b7e5a2c-4d1e-4f7a-9a55-${String(n).padStart(12, '0')}`;
 
 describe('users API', () => {
-  it('registers a user with the email in lower case and reads it back', async () => {
+  it('creates the caller’s own profile, its id the account’s subject, with the email in lower case, and reads it back', async () => {
     appWith();
     const created = await create({ email: 'Ada@Example.COM', name: ' Ada Lovelace ' });
     expect(created.statusCode).toBe(201);
     const user = created.json();
-    expect(user).toMatchObject({ email: 'ada@example.com', name: 'Ada Lovelace' });
-    expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
-    const read = await app.inject(`/users/${user.id}`);
+    expect(user).toMatchObject({ id: ADA, email: 'ada@example.com', name: 'Ada Lovelace' });
+    const read = await app.inject({ url: `/users/${user.id}`, headers: asUser(ADA) });
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual(user);
   });
@@ -80,7 +83,7 @@ describe('users API', () => {
   it('answers 409 EMAIL_TAKEN for an email registered in another case', async () => {
     appWith();
     await create({ email: 'ada@example.com', name: 'Ada' });
-    const again = await create({ email: 'ADA@example.com', name: 'Other Ada' });
+    const again = await create({ email: 'ADA@example.com', name: 'Other Ada' }, GRACE);
     expect(again.statusCode).toBe(409);
     expect(again.json().error).toMatchObject({ code: 'EMAIL_TAKEN', details: { email: 'ada@example.com' } });
   });
@@ -106,13 +109,13 @@ describe('users API', () => {
   it('rejects malformed JSON, a non-JSON body and an oversized body without storing anything', async () => {
     const users = appWith();
     const headers = { 'content-type': 'application/json' };
-    const malformed = await app.inject({ method: 'POST', url: '/users', headers, payload: '{"email":' });
+    const malformed = await app.inject({ method: 'POST', url: '/users', headers: { ...headers, ...asUser(ADA) }, payload: '{"email":' });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe('MALFORMED_JSON');
-    const xml = await app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'application/xml' }, payload: '<user/>' });
+    const xml = await app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'application/xml', ...asUser(ADA) }, payload: '<user/>' });
     expect(xml.statusCode).toBe(415);
     expect(xml.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const text = await app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'text/plain' }, payload: 'email=a' });
+    const text = await app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'text/plain', ...asUser(ADA) }, payload: 'email=a' });
     expect(text.statusCode).toBe(415);
     expect(text.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const huge = await create({ email: 'ada@example.com', name: 'x'.repeat(20_000) });
@@ -125,7 +128,7 @@ describe('users API', () => {
     const users = appWith();
     for (const id of ['0b7e5a2c-4d1e-4f7a-9a55-7f3c1c2b9d10', 'not-a-uuid']) {
       for (const [method, payload] of [['GET'], ['PATCH', { name: 'x' }], ['DELETE']] as const) {
-        const response = await app.inject({ method, url: `/users/${id}`, ...(payload ? { payload } : {}) });
+        const response = await app.inject({ method, url: `/users/${id}`, headers: asAdmin(), ...(payload ? { payload } : {}) });
         expect(response.statusCode, `${method} ${id}`).toBe(404);
         expect(response.json().error).toMatchObject({ code: 'USER_NOT_FOUND', details: { id } });
       }
@@ -136,18 +139,19 @@ describe('users API', () => {
   it('patches only the given fields, rejects an empty patch, and answers 409 for a taken email', async () => {
     const users = appWith();
     const ada = (await create({ email: 'ada@example.com', name: 'Ada' })).json();
-    await create({ email: 'grace@example.com', name: 'Grace' });
-    const renamed = await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, payload: { name: 'Countess' } });
+    await create({ email: 'grace@example.com', name: 'Grace' }, GRACE);
+    const patch = (payload: object) => app.inject({ method: 'PATCH', url: `/users/${ada.id}`, headers: asUser(ADA), payload });
+    const renamed = await patch({ name: 'Countess' });
     expect(renamed.statusCode).toBe(200);
     expect(renamed.json()).toMatchObject({ email: 'ada@example.com', name: 'Countess' });
 
     const writesBefore = users.writes();
-    const empty = await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, payload: {} });
+    const empty = await patch({});
     expect(empty.statusCode).toBe(400);
     expect(empty.json().error.code).toBe('VALIDATION_FAILED');
-    const unknownField = await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, payload: { id: 'x' } });
+    const unknownField = await patch({ id: 'x' });
     expect(unknownField.statusCode).toBe(400);
-    const taken = await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, payload: { email: 'GRACE@example.com' } });
+    const taken = await patch({ email: 'GRACE@example.com' });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error.code).toBe('EMAIL_TAKEN');
     expect(users.writes()).toBe(writesBefore);
@@ -157,19 +161,20 @@ describe('users API', () => {
   it('deletes once: 204, then 404', async () => {
     appWith();
     const ada = (await create({ email: 'ada@example.com', name: 'Ada' })).json();
-    const first = await app.inject({ method: 'DELETE', url: `/users/${ada.id}` });
+    const remove = () => app.inject({ method: 'DELETE', url: `/users/${ada.id}`, headers: asUser(ADA) });
+    const first = await remove();
     expect(first.statusCode).toBe(204);
     expect(first.body).toBe('');
-    expect((await app.inject({ method: 'DELETE', url: `/users/${ada.id}` })).statusCode).toBe(404);
+    expect((await remove()).statusCode).toBe(404);
   });
 
   it('pages through users with an opaque cursor and rejects bad paging parameters', async () => {
     appWith();
-    for (let i = 0; i < 5; i++) await create({ email: `u${i}@example.com`, name: `User ${i}` });
+    for (let i = 0; i < 5; i++) await create({ email: `u${i}@example.com`, name: `User ${i}` }, subjectNo(i));
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await app.inject({ url: '/users', query: { limit: '2', ...(cursor ? { cursor } : {}) } });
+      const page = await app.inject({ url: '/users', headers: asAdmin(), query: { limit: '2', ...(cursor ? { cursor } : {}) } });
       expect(page.statusCode).toBe(200);
       const body: { items: User[]; nextCursor: string | null } = page.json();
       expect(body.items.length).toBeLessThanOrEqual(2);
@@ -180,7 +185,7 @@ describe('users API', () => {
 
     const badQueries: Record<string, string>[] = [{ limit: '0' }, { limit: '101' }, { limit: 'ten' }, { cursor: 'garbage' }, { cursor: Buffer.from('{"createdAt":"x","id":"y"}').toString('base64url') }, { sort: 'name' }];
     for (const query of badQueries) {
-      const response = await app.inject({ url: '/users', query });
+      const response = await app.inject({ url: '/users', headers: asAdmin(), query });
       expect(response.statusCode, JSON.stringify(query)).toBe(400);
       expect(response.json().error.code).toBe('VALIDATION_FAILED');
     }
@@ -194,5 +199,91 @@ describe('users API', () => {
     const ready = await app.inject('/readyz');
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks.database).toContain('ECONNREFUSED');
+  });
+});
+
+describe('who may do what', () => {
+  const read = (id: string, headers: Record<string, string> = {}) => app.inject({ url: `/users/${id}`, headers });
+
+  it('refuses every route without a caller with 401 UNAUTHENTICATED, storing nothing', async () => {
+    const users = appWith();
+    await create({ email: 'ada@example.com', name: 'Ada' });
+    const writes = users.writes();
+    for (const [method, url, payload] of [
+      ['POST', '/users', { email: 'x@example.com', name: 'X' }],
+      ['GET', `/users/${ADA}`],
+      ['PATCH', `/users/${ADA}`, { name: 'x' }],
+      ['DELETE', `/users/${ADA}`],
+      ['GET', '/users'],
+    ] as const) {
+      const response = await app.inject({ method, url, ...(payload ? { payload } : {}) });
+      expect(response.statusCode, `${method} ${url}`).toBe(401);
+      expect(response.json().error.code).toBe('UNAUTHENTICATED');
+    }
+    expect(users.writes()).toBe(writes);
+  });
+
+  it('answers 409 PROFILE_EXISTS to a second profile of the same account', async () => {
+    appWith();
+    await create({ email: 'ada@example.com', name: 'Ada' });
+    const again = await create({ email: 'ada.l@example.com', name: 'Ada again' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('PROFILE_EXISTS');
+  });
+
+  it('ignores an id in the body: the profile is always the caller’s own', async () => {
+    appWith();
+    const response = await create({ id: GRACE, email: 'ada@example.com', name: 'Ada' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.message).toContain('body.id');
+  });
+
+  it('answers another shopper’s profile with 404 on every id route, as if it did not exist, and leaves it unchanged', async () => {
+    const users = appWith();
+    await create({ email: 'ada@example.com', name: 'Ada' });
+    const asGrace = asUser(GRACE);
+    for (const [method, payload] of [['GET'], ['PATCH', { name: 'Mallory' }], ['DELETE']] as const) {
+      const response = await app.inject({ method, url: `/users/${ADA}`, headers: asGrace, ...(payload ? { payload } : {}) });
+      expect(response.statusCode, method).toBe(404);
+      expect(response.json().error.code).toBe('USER_NOT_FOUND');
+    }
+    expect(users.rows.get(ADA)?.name).toBe('Ada');
+  });
+
+  it('lists users for administrators only (403 for a shopper)', async () => {
+    appWith();
+    await create({ email: 'ada@example.com', name: 'Ada' });
+    const shopper = await app.inject({ url: '/users', headers: asUser(ADA) });
+    expect(shopper.statusCode).toBe(403);
+    expect(shopper.json().error.code).toBe('FORBIDDEN');
+    const admin = await app.inject({ url: '/users', headers: asAdmin() });
+    expect(admin.statusCode).toBe(200);
+    expect(admin.json().items.map((user: User) => user.id)).toEqual([ADA]);
+  });
+
+  it('lets an administrator read, change and delete any profile', async () => {
+    appWith();
+    await create({ email: 'ada@example.com', name: 'Ada' });
+    expect((await read(ADA, asAdmin())).statusCode).toBe(200);
+    const renamed = await app.inject({ method: 'PATCH', url: `/users/${ADA}`, headers: asAdmin(), payload: { name: 'Countess' } });
+    expect(renamed.json().name).toBe('Countess');
+    expect((await app.inject({ method: 'DELETE', url: `/users/${ADA}`, headers: asAdmin() })).statusCode).toBe(204);
+  });
+
+  it('lets a service read a contact, but not change or delete one', async () => {
+    const users = appWith();
+    await create({ email: 'ada@example.com', name: 'Ada' });
+    expect((await read(ADA, asService('notifications'))).json().email).toBe('ada@example.com');
+    const patch = await app.inject({ method: 'PATCH', url: `/users/${ADA}`, headers: asService('orders'), payload: { name: 'x' } });
+    expect(patch.statusCode).toBe(403);
+    expect((await app.inject({ method: 'DELETE', url: `/users/${ADA}`, headers: asService('orders') })).statusCode).toBe(403);
+    expect(users.rows.has(ADA)).toBe(true);
+  });
+
+  it('treats the admin group only as a group: an admin subject without it is a shopper', async () => {
+    appWith();
+    await create({ email: 'ada@example.com', name: 'Ada' });
+    expect((await read(ADA, asUser(ADMIN))).statusCode).toBe(404);
+    expect((await app.inject({ url: '/users', headers: { 'x-caller-subject': ADMIN, 'x-caller-groups': 'admins,shop-admin' } })).statusCode).toBe(403);
   });
 });
