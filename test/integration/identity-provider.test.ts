@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { requestAccessToken } from '../../runtime/local/access-token';
-import { SEEDED_ACCOUNTS } from '../../runtime/local/identity-provider';
+import { SEEDED_ACCOUNTS } from '../../runtime/local/local-identity';
 import { localBackends } from './backends';
 
 describe("the integration run's identity provider", () => {
