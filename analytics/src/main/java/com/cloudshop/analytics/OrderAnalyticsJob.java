@@ -6,7 +6,8 @@ import com.cloudshop.analytics.functions.LateOrderRecorder;
 import com.cloudshop.analytics.functions.OrderWatermarks;
 import com.cloudshop.analytics.functions.RejectionSplitter;
 import com.cloudshop.analytics.functions.SalesAggregate;
-import com.cloudshop.analytics.functions.WindowResultAssembler;
+import com.cloudshop.analytics.functions.CurrencySalesMerge;
+import com.cloudshop.analytics.functions.ShardSalesEmitter;
 import com.cloudshop.analytics.records.DeadLetter;
 import com.cloudshop.analytics.records.DeadLetterSerializer;
 import com.cloudshop.analytics.records.DecodedOrder;
@@ -14,6 +15,7 @@ import com.cloudshop.analytics.records.OrderEvent;
 import com.cloudshop.analytics.records.OrderEventLines;
 import com.cloudshop.analytics.records.OrderRecordDeserializer;
 import com.cloudshop.analytics.records.SalesAccumulator;
+import com.cloudshop.analytics.records.ShardSales;
 import com.cloudshop.analytics.records.WindowResult;
 import com.cloudshop.analytics.records.WindowResultSerializer;
 import java.time.Duration;
@@ -22,6 +24,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -63,6 +66,23 @@ public final class OrderAnalyticsJob {
                     "orderCount", Types.LONG,
                     "revenueCents", Types.LONG,
                     "quantityByProduct", Types.MAP(Types.STRING, Types.LONG)));
+
+    static final TypeInformation<ShardSales> SHARD_SALES = Types.POJO(
+            ShardSales.class,
+            Map.of(
+                    "currency", Types.STRING,
+                    "shard", Types.INT,
+                    "windowStart", Types.LONG,
+                    "windowEnd", Types.LONG,
+                    "sales", SALES_ACCUMULATOR));
+
+    /**
+     * Shards per currency of the first aggregation phase: enough for the (currency, shard) keys to
+     * spread over prod's parallelism of 4 even when the shop sells in one currency, few enough that
+     * the per-currency merge adds a handful of small maps per window. Part of the state's keys:
+     * changing it needs a restart without the window state.
+     */
+    static final int SALES_SHARDS = 32;
 
     /** Producer transactions must outlive a checkpoint plus a restart, and stay within the brokers' 15-minute maximum. */
     private static final String TRANSACTION_TIMEOUT_MS = Long.toString(Duration.ofMinutes(15).toMillis());
@@ -161,12 +181,10 @@ public final class OrderAnalyticsJob {
                 .name("drop-redelivered-orders")
                 .uid("drop-redelivered-orders");
 
-        SingleOutputStreamOperator<WindowResult> windowResults =
-                salesPerCurrency(firstDeliveries, flags.window(), flags.lateness());
-        windowResults.sinkTo(results).name("analytics-results").uid("analytics-results-sink");
+        SalesWindows sales = salesPerCurrency(firstDeliveries, flags.window(), flags.lateness());
+        sales.perCurrency().sinkTo(results).name("analytics-results").uid("analytics-results-sink");
 
-        DataStream<DeadLetter> lateOrders = windowResults
-                .getSideOutput(LATE_ORDERS)
+        DataStream<DeadLetter> lateOrders = sales.lateOrders()
                 .process(new LateOrderRecorder())
                 .name("record-late-orders")
                 .uid("record-late-orders");
@@ -177,20 +195,37 @@ public final class OrderAnalyticsJob {
                 .uid("dead-letters-sink");
     }
 
-    /** Tumbling event-time windows per currency, with allowed lateness; later orders go to {@link #LATE_ORDERS}. */
-    static SingleOutputStreamOperator<WindowResult> salesPerCurrency(
-            DataStream<OrderEvent> orders, Duration window, Duration lateness) {
-        return orders.keyBy(order -> order.payload.currency, Types.STRING)
+    /** The two phases of the sales windows; late orders leave from the first, where they are dropped. */
+    record SalesWindows(
+            SingleOutputStreamOperator<ShardSales> perShard, SingleOutputStreamOperator<WindowResult> perCurrency) {
+
+        DataStream<OrderEvent> lateOrders() {
+            return perShard.getSideOutput(LATE_ORDERS);
+        }
+    }
+
+    /**
+     * Tumbling event-time windows per currency, with allowed lateness; later orders go to
+     * {@link #LATE_ORDERS}. Summed in two phases so that one busy currency is not one hot key: per
+     * (currency, shard of the order id) in Flink's window operator, then per (currency, window) in
+     * {@link CurrencySalesMerge}, which publishes what a window keyed by currency alone would have.
+     */
+    static SalesWindows salesPerCurrency(DataStream<OrderEvent> orders, Duration window, Duration lateness) {
+        SingleOutputStreamOperator<ShardSales> perShard = orders
+                .keyBy(
+                        order -> Tuple2.of(order.payload.currency, Math.floorMod(order.payload.orderId.hashCode(), SALES_SHARDS)),
+                        Types.TUPLE(Types.STRING, Types.INT))
                 .window(TumblingEventTimeWindows.of(Time.milliseconds(window.toMillis())))
                 .allowedLateness(Time.milliseconds(lateness.toMillis()))
                 .sideOutputLateData(LATE_ORDERS)
-                .aggregate(
-                        new SalesAggregate(),
-                        new WindowResultAssembler(),
-                        SALES_ACCUMULATOR,
-                        SALES_ACCUMULATOR,
-                        TypeInformation.of(WindowResult.class))
+                .aggregate(new SalesAggregate(), new ShardSalesEmitter(), SALES_ACCUMULATOR, SALES_ACCUMULATOR, SHARD_SALES)
+                .name("sales-per-shard-window")
+                .uid("sales-per-shard-window");
+        SingleOutputStreamOperator<WindowResult> perCurrency = perShard
+                .keyBy(partial -> Tuple2.of(partial.currency, partial.windowStart), Types.TUPLE(Types.STRING, Types.LONG))
+                .process(new CurrencySalesMerge(window, lateness, SALES_ACCUMULATOR), TypeInformation.of(WindowResult.class))
                 .name("sales-per-currency-window")
-                .uid("sales-per-currency-window");
+                .uid("sales-per-currency-merge");
+        return new SalesWindows(perShard, perCurrency);
     }
 }

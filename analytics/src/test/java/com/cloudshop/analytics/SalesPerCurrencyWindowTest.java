@@ -9,62 +9,43 @@ import com.cloudshop.analytics.records.OrderEvent;
 import com.cloudshop.analytics.records.ProductQuantity;
 import com.cloudshop.analytics.records.WindowResult;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.api.transformations.OneInputTransformation;
-import org.apache.flink.streaming.api.watermark.Watermark;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The job's own window operator (built by {@link OrderAnalyticsJob#salesPerCurrency}) driven by
- * Flink's keyed operator test harness: one-minute windows, five minutes of allowed lateness.
+ * The job's deduplication and two-phase sales windows ({@link OrderAnalyticsJob#salesPerCurrency}),
+ * driven through Flink's keyed operator test harnesses: one-minute windows, five minutes of allowed
+ * lateness.
  */
 class SalesPerCurrencyWindowTest {
 
     private static final Duration WINDOW = Duration.ofMinutes(1);
     private static final Duration LATENESS = Duration.ofMinutes(5);
 
-    private KeyedOneInputStreamOperatorTestHarness<String, OrderEvent, WindowResult> harness;
+    private SalesWindowsDriver driver;
 
     @BeforeEach
     void openHarness() throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DataStream<OrderEvent> orders = env.fromCollection(List.of(), TypeInformation.of(OrderEvent.class));
-        @SuppressWarnings("unchecked")
-        OneInputTransformation<OrderEvent, WindowResult> window = (OneInputTransformation<OrderEvent, WindowResult>)
-                OrderAnalyticsJob.salesPerCurrency(orders, WINDOW, LATENESS).getTransformation();
-        @SuppressWarnings("unchecked")
-        KeySelector<OrderEvent, String> byCurrency = (KeySelector<OrderEvent, String>) window.getStateKeySelector();
-        OneInputStreamOperator<OrderEvent, WindowResult> operator = window.getOperator();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, byCurrency, Types.STRING);
-        harness.open();
+        driver = new SalesWindowsDriver(WINDOW, LATENESS);
     }
 
     @AfterEach
     void closeHarness() throws Exception {
-        harness.close();
+        driver.close();
     }
 
     private void receive(OrderEvent order) throws Exception {
-        harness.processElement(new StreamRecord<>(order, Instant.parse(order.occurredAt).toEpochMilli()));
+        driver.receive(order);
     }
 
     private void watermarkAt(String time) throws Exception {
-        harness.processWatermark(new Watermark(Instant.parse(time).toEpochMilli()));
+        driver.watermarkAt(time);
     }
 
     private List<WindowResult> results() {
-        return harness.extractOutputValues();
+        return driver.results();
     }
 
     @Test
@@ -142,7 +123,7 @@ class SalesPerCurrencyWindowTest {
                 .containsExactly(tuple(1L, 1000L), tuple(2L, 2500L));
         WindowResult update = results().get(1);
         assertThat(update.topProducts).extracting(product -> product.productId).containsExactly("p-2", "p-1");
-        assertThat(harness.getSideOutput(OrderAnalyticsJob.LATE_ORDERS)).isNull();
+        assertThat(driver.lateOrders()).isEmpty();
     }
 
     @Test
@@ -153,8 +134,8 @@ class SalesPerCurrencyWindowTest {
         receive(tooLate);
 
         assertThat(results()).hasSize(1);
-        assertThat(harness.getSideOutput(OrderAnalyticsJob.LATE_ORDERS))
-                .extracting(record -> record.getValue().eventId)
+        assertThat(driver.lateOrders())
+                .extracting(order -> order.eventId)
                 .containsExactly(tooLate.eventId);
     }
 

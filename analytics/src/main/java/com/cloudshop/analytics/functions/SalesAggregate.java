@@ -8,7 +8,7 @@ import org.apache.flink.api.common.functions.AggregateFunction;
 
 /**
  * Adds orders into their window's running figures as they arrive, so window state holds one small
- * accumulator per currency instead of every order. Revenue is the order total (what the customer
+ * accumulator per currency and shard instead of every order. Revenue is the order total (what the customer
  * paid), not a recomputation from the lines.
  */
 public final class SalesAggregate implements AggregateFunction<OrderEvent, SalesAccumulator, SalesAccumulator> {
@@ -35,11 +35,20 @@ public final class SalesAggregate implements AggregateFunction<OrderEvent, Sales
 
     @Override
     public SalesAccumulator merge(SalesAccumulator left, SalesAccumulator right) {
-        left.orderCount += right.orderCount;
-        left.revenueCents += right.revenueCents;
-        for (Map.Entry<String, Long> product : right.quantityByProduct.entrySet()) {
-            left.quantityByProduct.merge(product.getKey(), product.getValue(), Long::sum);
+        return addInto(left, right);
+    }
+
+    /** Adds {@code part}'s figures to {@code total}; the merge of both aggregation phases. */
+    static SalesAccumulator addInto(SalesAccumulator total, SalesAccumulator part) {
+        total.orderCount += part.orderCount;
+        total.revenueCents += part.revenueCents;
+        for (Map.Entry<String, Long> product : part.quantityByProduct.entrySet()) {
+            total.quantityByProduct.merge(product.getKey(), product.getValue(), Long::sum);
         }
-        return left;
+        return total;
+    }
+
+    static SalesAccumulator copy(SalesAccumulator sales) {
+        return addInto(new SalesAccumulator(), sales);
     }
 }

@@ -6,25 +6,21 @@ import com.cloudshop.analytics.records.WindowResult;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Map;
-import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
-import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
-import org.apache.flink.util.Collector;
 
 /** Turns a window's accumulated sales for one currency into the published {@link WindowResult}. */
-public final class WindowResultAssembler
-        extends ProcessWindowFunction<SalesAccumulator, WindowResult, String, TimeWindow> {
+public final class WindowResults {
 
     static final int TOP_PRODUCTS = 5;
 
     private static final Comparator<Map.Entry<String, Long>> BY_QUANTITY_THEN_PRODUCT_ID =
             Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey());
 
-    @Override
-    public void process(String currency, Context context, Iterable<SalesAccumulator> aggregated, Collector<WindowResult> out) {
-        SalesAccumulator sales = aggregated.iterator().next();
+    private WindowResults() {}
+
+    public static WindowResult of(String currency, long windowStartMillis, long windowEndMillis, SalesAccumulator sales) {
         WindowResult result = new WindowResult();
-        result.windowStart = Instant.ofEpochMilli(context.window().getStart()).toString();
-        result.windowEnd = Instant.ofEpochMilli(context.window().getEnd()).toString();
+        result.windowStart = Instant.ofEpochMilli(windowStartMillis).toString();
+        result.windowEnd = Instant.ofEpochMilli(windowEndMillis).toString();
         result.currency = currency;
         result.orderCount = sales.orderCount;
         result.revenueCents = sales.revenueCents;
@@ -34,7 +30,7 @@ public final class WindowResultAssembler
                 .limit(TOP_PRODUCTS)
                 .map(product -> new ProductQuantity(product.getKey(), product.getValue()))
                 .toArray(ProductQuantity[]::new);
-        out.collect(result);
+        return result;
     }
 
     /** Integer division of non-negative amounts, rounding halves up, without going through floating point. */
