@@ -1,7 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Provider, { errors, type Configuration, type JWKS } from 'oidc-provider';
 import {
@@ -14,6 +13,7 @@ import {
   SEEDED_ACCOUNTS,
   SEEDED_PASSWORD,
 } from './local-identity';
+import { freePort } from './network';
 import { localCacheDir } from './workspace';
 
 export { SEEDED_ACCOUNTS, type SeededAccount } from './local-identity';
@@ -53,24 +53,24 @@ export interface RunningIdentityProvider {
 export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<RunningIdentityProvider> {
   const stateDir = options.stateDir ?? join(localCacheDir, 'identity-provider');
   const jwks = await signingKeys(stateDir);
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port === 'free' ? 0 : (options.port ?? DEFAULT_PROVIDER_PORT), '127.0.0.1', resolve);
-  });
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = options.port === 'free' ? await freePort() : (options.port ?? DEFAULT_PROVIDER_PORT);
+  const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, providerConfiguration(jwks));
   const callback = provider.callback();
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const interaction = /^\/interaction\/([\w-]+)(\/login)?$/.exec(new URL(request.url ?? '/', issuer).pathname);
+  const server = createServer((request, response) => {
+    const interaction = /^\/interaction\/[\w-]+(\/login)?$/.exec(new URL(request.url ?? '/', issuer).pathname);
     if (!interaction) return void callback(request, response);
-    const handled = interaction[2] ? signIn(provider, request, response) : continueInteraction(provider, request, response);
+    const handled = interaction[1] ? signIn(provider, request, response) : continueInteraction(provider, request, response);
     handled.catch((error: unknown) => {
-      // The interaction expired or its cookie is missing: the client has to start again.
-      const status = error instanceof errors.OIDCProviderError ? error.statusCode : 500;
-      if (!response.headersSent) response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end(error instanceof errors.OIDCProviderError ? `${error.error}: ${error.error_description ?? ''}` : 'interaction failed');
+      // An expired interaction or a missing cookie: the provider's error says so; anything else stays internal.
+      const known = error instanceof errors.OIDCProviderError;
+      if (!response.headersSent) response.writeHead(known ? error.statusCode : 500, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end(known ? `${error.error}: ${error.error_description ?? ''}` : 'interaction failed');
     });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
   });
   return {
     issuer,
