@@ -2,9 +2,9 @@ import { AccessTokenRefusedError, requestAccessToken } from './access-token';
 import { DEFAULT_PROVIDER_PORT, SEEDED_ACCOUNTS } from './local-identity';
 
 /*
- * `npm run token -- <email>`: signs in as one of the seeded accounts at the local identity provider
- * (started by `npm start`; OIDC_ISSUER points elsewhere) and prints its access token as the last
- * line of stdout, so that `TOKEN=$(npm run -s token -- ada@example.com | tail -1)` works.
+ * `npm run token -- <email>`: signs in as one of the seeded accounts at the identity provider that
+ * `npm start` runs (or the one OIDC_ISSUER names) and prints the access token as the last line of
+ * stdout, so that `TOKEN=$(npm run -s token -- ada@example.com | tail -1)` works.
  */
 
 const USAGE_ERROR = 2;
