@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LOG_GROUP_WITHOUT_CMK, acknowledgeCheckov } from './policy-acknowledgements';
 import { REPOSITORY_ROOT, requireSourceFile } from './repository-layout';
 
 export interface BundledNodeFunctionProps {
@@ -69,6 +70,7 @@ export class BundledNodeFunction extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    acknowledgeCheckov(logGroup, [LOG_GROUP_WITHOUT_CMK]);
     // Its own role instead of AWSLambdaBasicExecutionRole, which may write to every log group in the account.
     const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);

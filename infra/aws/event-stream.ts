@@ -6,6 +6,7 @@ import * as msk from 'aws-cdk-lib/aws-msk';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeFindings, acknowledgeOnStackSingleton, managedPolicyFinding, wildcardResourceFinding } from './nag-acknowledgements';
+import { DEPLOY_TIME_HANDLER, LOG_GROUP_WITHOUT_CMK, OUTSIDE_VPC, acknowledgeCheckov, acknowledgeCheckovOnStackSingleton } from './policy-acknowledgements';
 
 export interface TopicSettings {
   readonly partitions: number;
@@ -90,6 +91,7 @@ export class EventStream extends Construct implements ec2.IConnectable {
       retention: props.brokerLogRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy,
     });
+    acknowledgeCheckov(brokerLogs, [LOG_GROUP_WITHOUT_CMK]);
 
     const kafkaVersion = props.kafkaVersion ?? '3.8.x';
     const configuration = new msk.CfnConfiguration(this, 'Configuration', {
@@ -154,6 +156,7 @@ export class EventStream extends Construct implements ec2.IConnectable {
       [managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole')],
       "CDK's AwsCustomResource function (reads the broker addresses): it writes only its own logs.",
     );
+    acknowledgeCheckovOnStackSingleton(this, 'AWS679f53fac002430cb0da5b7982bd2287', [...DEPLOY_TIME_HANDLER, OUTSIDE_VPC]);
     Validations.of(cluster).acknowledge({
       id: 'AwsSolutions-MSK6',
       reason: 'Broker logs go to the CloudWatch log group created beside the cluster.',

@@ -3,6 +3,7 @@ import type { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subne
 import { Construct } from 'constructs';
 import type { AnalyticsIdentity } from './analytics-identity.js';
 import type { DataLake } from './data-lake.js';
+import { acknowledgeCheckov } from './policy-acknowledgements.js';
 import { assertGcpName, assertPositiveInteger, invalid } from './validation.js';
 
 export interface NodeGroupSize {
@@ -144,5 +145,12 @@ export class AnalyticsCluster extends Construct {
         ...(ttl === undefined ? {} : { lifecycleConfig: { idleDeleteTtl: `${ttl}s` } }),
       },
     });
+    acknowledgeCheckov(this.cluster, [
+      {
+        id: 'CKV_GCP_91',
+        reason:
+          "Its disks are encrypted at rest with Google-managed keys and hold only the Flink runtime and local spill; the job's data and state live in the DataLake buckets. A customer-supplied key would have to be sent with every disk operation, which Dataproc does not do.",
+      },
+    ]);
   }
 }
