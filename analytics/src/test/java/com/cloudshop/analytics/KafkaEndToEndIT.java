@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The job as it runs locally, against a real Kafka broker: the shared samples in, exactly the
  * expected windows out (read with read_committed, as the gateway reads them), then a cancel and a
- * restart from the retained checkpoint that emits only the new window, never an old one again.
+ * restart from the retained checkpoint that emits only the new window, never an old one again; a
+ * redelivered event in each run, and the data lake holding every accepted event exactly once.
  */
 class KafkaEndToEndIT {
 
@@ -46,6 +47,7 @@ class KafkaEndToEndIT {
      * watermark back (see OrderWatermarks), and the other partition could then close windows early.
      */
     private static final String IDLENESS = "10 s";
+    private static final String REDELIVERED = SharedContracts.sampleOrderEvents().get(0);
 
     @Test
     void publishesTheExpectedWindowsOnceAcrossARestartFromCheckpoint(@TempDir Path work) throws Exception {
@@ -55,8 +57,9 @@ class KafkaEndToEndIT {
             // Published before the job starts, so no partition is briefly idle while the first ones are read.
             try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
                 for (String sample : SharedContracts.sampleOrderEvents()) {
-                    publish(producer, SharedContracts.parse(sample).get("payload").get("orderId").asText(), sample);
+                    publish(producer, orderIdOf(sample), sample);
                 }
+                publish(producer, orderIdOf(REDELIVERED), REDELIVERED); // the outbox delivers at least once
                 publish(producer, "o-broken", NOT_JSON);
             }
 
@@ -86,6 +89,8 @@ class KafkaEndToEndIT {
                 List<ConsumerRecord<byte[], byte[]>> secondRun;
                 try {
                     try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+                        // Only the restored deduplication state knows that the first run saw it.
+                        publish(producer, orderIdOf(REDELIVERED), REDELIVERED);
                         publish(producer, newOrder.payload.orderId,
                                 new String(OrderEventJson.encode(newOrder), StandardCharsets.UTF_8));
                     }
@@ -105,10 +110,22 @@ class KafkaEndToEndIT {
                 assertThat(window.get("revenueCents").asLong()).isEqualTo(2500);
                 assertThat(window.get("averageOrderValueCents").asLong()).isEqualTo(2500);
                 assertThat(window.get("topProducts").toString()).isEqualTo("[{\"productId\":\"p-9\",\"quantity\":2}]");
+
+                // Each accepted event exactly once across both runs, redeliveries and the restart included.
+                List<String> expectedEventIds = new ArrayList<>(SharedContracts.sampleOrderEvents().stream()
+                        .map(sample -> SharedContracts.parse(sample).get("eventId").asText())
+                        .toList());
+                expectedEventIds.add(newOrder.eventId);
+                assertThat(LakeFiles.linesUnder(work.resolve("lake")))
+                        .extracting(line -> SharedContracts.parse(line).get("eventId").asText())
+                        .containsExactlyInAnyOrderElementsOf(expectedEventIds);
             }
 
             try (KafkaConsumer<byte[], byte[]> deadLetters = readCommitted(kafka, PlatformContract.DEAD_LETTER_TOPIC)) {
                 List<ConsumerRecord<byte[], byte[]>> letters = pollUntil(deadLetters, 1);
+                // The rejected record only; a redelivery is dropped, not dead-lettered as late.
+                letters.addAll(pollFor(deadLetters, Duration.ofSeconds(2)));
+                assertThat(letters).hasSize(1);
                 // Header names as the repository's platform contract gives them to every consumer, services included.
                 JsonNode headers = SharedContracts.platform().get("deadLetterHeaders");
                 assertThat(new String(letters.get(0).value(), StandardCharsets.UTF_8)).isEqualTo(NOT_JSON);
@@ -117,6 +134,10 @@ class KafkaEndToEndIT {
                 assertThat(header(letters.get(0), headers.get("consumerGroup").asText())).isEqualTo("analytics-e2e-first");
             }
         }
+    }
+
+    private static String orderIdOf(String event) {
+        return SharedContracts.parse(event).get("payload").get("orderId").asText();
     }
 
     private static JobClient start(List<String> flags, String... moreFlags) throws Exception {
