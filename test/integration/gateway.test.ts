@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LatestWindows } from '../../runtime/gateway/src/analytics/latest-windows';
 import { createWindowsConsumer, type WindowsConsumer } from '../../runtime/gateway/src/analytics/windows-consumer';
 import { buildApp } from '../../runtime/gateway/src/app';
+import { createAccessTokenVerifier, issuerKeySet } from '../../runtime/gateway/src/identity/access-token-verifier';
+import { requestAccessToken } from '../../runtime/local/access-token';
 import { ANALYTICS_RESULTS_TOPIC, type WindowResult } from '../../runtime/shared/events';
 import { createKafka } from '../../runtime/shared/kafka';
 import { localBackends } from './backends';
@@ -25,12 +27,24 @@ const ours: WindowResult = {
 };
 const revised: WindowResult = { ...ours, orderCount: 4, revenueCents: 6000 };
 
+/** Polls the gateway's windows route as the local identity provider's administrator, whose token the gateway verifies against the provider's keys. */
 async function windowsServedBy(windows: LatestWindows, until: (items: WindowResult[]) => boolean): Promise<WindowResult[]> {
-  const app = buildApp({ upstreamUrls: { users: nowhere, products: nowhere, orders: nowhere, notifications: nowhere }, rateLimit: { max: 1000, timeWindowMs: 60_000 }, windows, logger: false });
+  const { issuer, audience, groupsClaim } = localBackends().identityProvider;
+  const accessTokens = createAccessTokenVerifier({ issuer, audience, groupsClaim, keys: issuerKeySet(`${issuer}/.well-known/jwks.json`) });
+  const authorization = `Bearer ${await requestAccessToken({ issuer, email: 'admin@example.com' })}`;
+  const app = buildApp({
+    upstreamUrls: { users: nowhere, products: nowhere, orders: nowhere, notifications: nowhere },
+    accessTokens,
+    rateLimit: { max: 1000, timeWindowMs: 60_000 },
+    windows,
+    logger: false,
+  });
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const items = (await app.inject('/api/analytics/windows?limit=100')).json().items as WindowResult[];
+      const response = await app.inject({ url: '/api/analytics/windows?limit=100', headers: { authorization } });
+      expect(response.statusCode).toBe(200);
+      const items = response.json().items as WindowResult[];
       if (until(items) || Date.now() > deadline) return items;
       await sleep(200);
     }

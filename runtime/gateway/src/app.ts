@@ -5,6 +5,8 @@ import { analyticsWindowsRoute } from './analytics/windows-route';
 import { LatestWindows } from './analytics/latest-windows';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 import { createGatewayMetrics } from './gateway-metrics';
+import type { AccessTokenVerifier } from './identity/access-token-verifier';
+import { authentication } from './identity/authentication';
 import { openApiDocs } from './openapi';
 import { publicApiProxy } from './proxy';
 import { PUBLIC_ROUTES, UPSTREAMS, type TimeoutClass, type UpstreamName } from './public-routes';
@@ -13,8 +15,16 @@ import { Upstream } from './upstream';
 export interface GatewayDeps {
   /** Base URL of each service. */
   readonly upstreamUrls: Readonly<Record<UpstreamName, string>>;
-  /** Requests per client IP per window. */
-  readonly rateLimit: { readonly max: number; readonly timeWindowMs: number };
+  /** Verifies the bearer tokens: `createAccessTokenVerifier` over the issuer's keys. */
+  readonly accessTokens: AccessTokenVerifier;
+  /** Group of the identity provider whose members are administrators. @default 'admin' */
+  readonly adminGroup?: string;
+  /**
+   * Requests per window: `max` per client IP for callers without a token, `perSubjectMax` per token
+   * subject (one person, whatever their addresses, and people sharing an address do not share a limit).
+   * @default perSubjectMax - `max`
+   */
+  readonly rateLimit: { readonly max: number; readonly perSubjectMax?: number; readonly timeWindowMs: number };
   /** @default { read: 2000, write: 5000, placeOrder: 10000 } */
   readonly timeoutsMs?: Partial<Record<TimeoutClass, number>>;
   /** @default - 5 consecutive failures open a circuit for 5 s */
@@ -65,9 +75,13 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     for (const name of UPSTREAMS) metrics.setCircuitState(name, upstreams[name].breaker.state);
   });
 
-  // Operational routes (health, metrics) are registered above and stay outside the limit.
+  // Before the limit, so that it counts per subject; operational routes (health, metrics) are registered
+  // above and stay outside both.
+  void app.register(authentication, { verifier: deps.accessTokens, adminGroup: deps.adminGroup });
+  const perSubjectMax = deps.rateLimit.perSubjectMax ?? deps.rateLimit.max;
   void app.register(rateLimit, {
-    max: deps.rateLimit.max,
+    keyGenerator: (request) => (request.principal === undefined ? request.ip : `sub:${request.principal.subject}`),
+    max: (request) => (request.principal === undefined ? deps.rateLimit.max : perSubjectMax),
     timeWindow: deps.rateLimit.timeWindowMs,
     errorResponseBuilder: (_request, context) =>
       new DomainError(429, 'RATE_LIMITED', `rate limit of ${context.max} requests exceeded, retry in ${context.after}`, { limit: context.max }),

@@ -4,6 +4,7 @@ import { LatestWindows } from './analytics/latest-windows';
 import { createWindowsConsumer } from './analytics/windows-consumer';
 import { buildApp } from './app';
 import type { GatewayConfig } from './config';
+import { createAccessTokenVerifier, issuerKeySet } from './identity/access-token-verifier';
 
 /**
  * The gateway wired to its backends: the app (whose proxy holds a connection pool per upstream URL)
@@ -14,7 +15,14 @@ export function createGatewayRuntime(config: GatewayConfig): ServiceApp {
   const windows = new LatestWindows();
   const app = buildApp({
     upstreamUrls: { users: config.USERS_URL, products: config.PRODUCTS_URL, orders: config.ORDERS_URL, notifications: config.NOTIFICATIONS_URL },
-    rateLimit: { max: config.RATE_LIMIT_MAX, timeWindowMs: config.RATE_LIMIT_WINDOW_MS },
+    accessTokens: createAccessTokenVerifier({
+      issuer: config.OIDC_ISSUER,
+      audience: config.OIDC_AUDIENCE,
+      keys: issuerKeySet(config.OIDC_JWKS_URL ?? `${config.OIDC_ISSUER.replace(/\/$/, '')}/.well-known/jwks.json`),
+      groupsClaim: config.OIDC_GROUPS_CLAIM,
+    }),
+    adminGroup: config.OIDC_ADMIN_GROUP,
+    rateLimit: { max: config.RATE_LIMIT_MAX, perSubjectMax: config.RATE_LIMIT_PER_SUBJECT_MAX, timeWindowMs: config.RATE_LIMIT_WINDOW_MS },
     bodyLimit: config.BODY_LIMIT_BYTES,
     windows,
     trustedProxies: config.TRUSTED_PROXIES?.split(',').map((proxy) => proxy.trim()).filter(Boolean),

@@ -52,13 +52,21 @@ export const openApiDocs = fp(
           version: '1.0.0',
           description:
             'Every error answers `{ "error": { "code", "message", "details"? } }` (schema ErrorBody) with the request id in `x-request-id`; ' +
-            'each operation lists every status it can answer. The gateway itself answers 429 RATE_LIMITED (with Retry-After), ' +
+            'each operation lists every status it can answer. Product reads are open to anyone; every other operation needs an access token ' +
+            'of the identity provider (`Authorization: Bearer <token>`, scheme `bearer`). The gateway itself answers 401 UNAUTHENTICATED ' +
+            '(with `WWW-Authenticate`) for a missing token where one is needed and for a token that is not valid on any operation, ' +
+            '403 FORBIDDEN to a shopper on an administrators\' operation, 429 RATE_LIMITED (with Retry-After; per token subject, or per address without a token), ' +
             '503 DEPENDENCY_UNAVAILABLE naming the service, and 504 UPSTREAM_TIMEOUT. A path asked with a method it does not serve ' +
             'is 405 METHOD_NOT_ALLOWED with an `Allow` header listing those it does; an unknown path is 404 ROUTE_NOT_FOUND. ' +
             'Lists are paged with opaque cursors: pass `nextCursor` back as `cursor`.',
         },
-        // Every error answer refers to the one error shape.
-        components: { schemas: { ErrorBody: errorBodyComponent } },
+        // Every error answer refers to the one error shape; protected operations name the bearer scheme (see public-routes.ts).
+        components: {
+          schemas: { ErrorBody: errorBodyComponent },
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token of the identity provider (Amazon Cognito; locally `npm run token -- <email>`)' },
+          },
+        },
         tags: [
           { name: 'users' },
           { name: 'products' },

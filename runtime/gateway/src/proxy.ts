@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CALLER_HEADERS } from '../../shared/server';
 import type { PublicRoute, TimeoutClass, UpstreamName } from './public-routes';
 import { UpstreamUnavailableError, type Upstream, type UpstreamResponse } from './upstream';
 
@@ -54,11 +55,18 @@ export async function publicApiProxy(app: FastifyInstance, options: PublicApiPro
     app.route({
       method,
       url: route.url,
+      config: { access: route.access },
       schema: route.schema,
       validatorCompiler: acceptAnything,
       serializerCompiler: stringify,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        // Built from scratch: nothing the client sent reaches the service unless named here, so the
+        // identity headers are only ever the gateway's, from a verified token.
         const headers: Record<string, string> = { 'x-request-id': request.id, 'x-forwarded-for': request.ip };
+        if (request.principal !== undefined) {
+          headers[CALLER_HEADERS.subject] = request.principal.subject;
+          headers[CALLER_HEADERS.groups] = request.principal.groups.join(',');
+        }
         const { 'content-type': contentType, 'idempotency-key': idempotencyKey } = request.headers;
         if (contentType !== undefined) headers['content-type'] = contentType;
         if (typeof idempotencyKey === 'string') headers['idempotency-key'] = idempotencyKey;

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { buildApp, type GatewayDeps } from '../../../runtime/gateway/src/app';
 import { LatestWindows } from '../../../runtime/gateway/src/analytics/latest-windows';
 import type { ServiceApp } from '../../../runtime/shared/server';
+import { createTestIssuer, type TestIssuer } from './test-issuer';
 import { deadUrl, startUpstreamStub, type UpstreamStub } from './upstream-stub';
 
 type Service = 'users' | 'products' | 'orders' | 'notifications';
@@ -9,8 +10,13 @@ const SERVICES: Service[] = ['users', 'products', 'orders', 'notifications'];
 
 let stubs: Record<Service, UpstreamStub>;
 let gateway: ServiceApp | undefined;
+let issuer: TestIssuer;
+/** An administrator's bearer header: passes every route's access rule (authentication.test.ts tests the rules). */
+let admin: { authorization: string };
 
 beforeAll(async () => {
+  issuer = await createTestIssuer();
+  admin = await issuer.admin();
   const started = await Promise.all(SERVICES.map(() => startUpstreamStub()));
   stubs = Object.fromEntries(SERVICES.map((name, i) => [name, started[i]!])) as Record<Service, UpstreamStub>;
 });
@@ -29,6 +35,7 @@ afterEach(async () => {
 function startGateway(overrides: Partial<GatewayDeps> = {}): ServiceApp {
   gateway = buildApp({
     upstreamUrls: { users: stubs.users.url, products: stubs.products.url, orders: stubs.orders.url, notifications: stubs.notifications.url },
+    accessTokens: issuer.verifier,
     rateLimit: { max: 1000, timeWindowMs: 60_000 },
     logger: false,
     ...overrides,
@@ -36,7 +43,7 @@ function startGateway(overrides: Partial<GatewayDeps> = {}): ServiceApp {
   return gateway;
 }
 
-const json = { 'content-type': 'application/json' };
+const json = () => ({ 'content-type': 'application/json', ...admin });
 
 describe('routing', () => {
   // The public API table of DESIGN.md, written out here rather than read from the gateway's own table.
@@ -58,7 +65,7 @@ describe('routing', () => {
   ] as const)('%s %s goes to %s as %s', async (method, url, service, upstreamUrl) => {
     const app = startGateway();
     const hasBody = method === 'POST' || method === 'PATCH';
-    const response = await app.inject({ method, url, ...(hasBody ? { headers: json, payload: '{"a":1}' } : {}) });
+    const response = await app.inject({ method, url, headers: hasBody ? json() : admin, ...(hasBody ? { payload: '{"a":1}' } : {}) });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ method, url: upstreamUrl });
     for (const other of SERVICES) expect(stubs[other].received).toHaveLength(other === service ? 1 : 0);
@@ -68,7 +75,7 @@ describe('routing', () => {
     stubs.orders.behave((_request, reply) =>
       reply.code(201).header('location', '/orders/o-9').header('idempotent-replayed', 'true').header('x-internal', 'secret').send({ id: 'o-9' }),
     );
-    const response = await startGateway().inject({ method: 'POST', url: '/api/orders', headers: json, payload: '{}' });
+    const response = await startGateway().inject({ method: 'POST', url: '/api/orders', headers: json(), payload: '{}' });
     expect(response.statusCode).toBe(201);
     expect(response.json()).toEqual({ id: 'o-9' });
     expect(response.headers['content-type']).toMatch(/^application\/json/);
@@ -79,13 +86,13 @@ describe('routing', () => {
 
   it('answers 204 without a body', async () => {
     stubs.users.behave((_request, reply) => reply.code(204).send());
-    const response = await startGateway().inject({ method: 'DELETE', url: '/api/users/u-1' });
+    const response = await startGateway().inject({ method: 'DELETE', url: '/api/users/u-1', headers: admin });
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
   });
 
   it('answers unknown routes with a JSON 404 in the shared shape, without calling anyone', async () => {
-    const response = await startGateway().inject({ method: 'GET', url: '/api/payments/1' });
+    const response = await startGateway().inject({ method: 'GET', url: '/api/payments/1', headers: admin });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no route for GET /api/payments/1' } });
     for (const name of SERVICES) expect(stubs[name].received).toHaveLength(0);
@@ -107,11 +114,11 @@ describe('headers and bodies', () => {
   });
 
   it('forwards the idempotency key, the content type and the body bytes exactly as received', async () => {
-    const payload = '{ "userId" : "u-1",\n  "items": [{"productId":"p-1","quantity":2}] }';
+    const payload = '{ "items" :\n  [{"productId":"p-1","quantity":2}] }';
     await startGateway().inject({
       method: 'POST',
       url: '/api/orders',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'idempotency-key': 'key-42', authorization: 'Bearer x' },
+      headers: { 'content-type': 'application/json; charset=utf-8', 'idempotency-key': 'key-42', ...admin },
       payload,
     });
     const received = stubs.orders.received[0]!;
@@ -122,7 +129,7 @@ describe('headers and bodies', () => {
   });
 
   it('refuses malformed JSON with 400 in the shared shape before it reaches the upstream', async () => {
-    const response = await startGateway().inject({ method: 'POST', url: '/api/users', headers: json, payload: '{"email":' });
+    const response = await startGateway().inject({ method: 'POST', url: '/api/users', headers: json(), payload: '{"email":' });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('MALFORMED_JSON');
     expect(stubs.users.received).toHaveLength(0);
@@ -130,7 +137,7 @@ describe('headers and bodies', () => {
 
   it('refuses a body over the limit with 413 before it reaches the upstream', async () => {
     const app = startGateway({ bodyLimit: 1024 });
-    const response = await app.inject({ method: 'POST', url: '/api/products', headers: json, payload: JSON.stringify({ name: 'x'.repeat(2000) }) });
+    const response = await app.inject({ method: 'POST', url: '/api/products', headers: json(), payload: JSON.stringify({ name: 'x'.repeat(2000) }) });
     expect(response.statusCode).toBe(413);
     expect(response.json().error.code).toBe('PAYLOAD_TOO_LARGE');
     expect(stubs.products.received).toHaveLength(0);
@@ -141,14 +148,14 @@ describe('upstream failures', () => {
   it('passes an upstream 4xx through as it is, in the shared shape', async () => {
     const conflict = { error: { code: 'EMAIL_TAKEN', message: 'a@b.c is taken', details: { email: 'a@b.c' } } };
     stubs.users.behave((_request, reply) => reply.code(409).send(conflict));
-    const response = await startGateway().inject({ method: 'POST', url: '/api/users', headers: json, payload: '{"email":"a@b.c"}' });
+    const response = await startGateway().inject({ method: 'POST', url: '/api/users', headers: json(), payload: '{"email":"a@b.c"}' });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toEqual(conflict);
   });
 
   it('answers 503 DEPENDENCY_UNAVAILABLE naming the upstream when it is down', async () => {
     const app = startGateway({ upstreamUrls: { users: stubs.users.url, products: stubs.products.url, orders: await deadUrl(), notifications: stubs.notifications.url } });
-    const response = await app.inject({ method: 'GET', url: '/api/orders/o-1', headers: { 'x-request-id': 'down-1' } });
+    const response = await app.inject({ method: 'GET', url: '/api/orders/o-1', headers: { 'x-request-id': 'down-1', ...admin } });
     expect(response.statusCode).toBe(503);
     expect(response.headers['x-request-id']).toBe('down-1');
     expect(response.json()).toEqual({
@@ -181,7 +188,7 @@ describe('upstream failures', () => {
 
   it('retries a GET once on 503, and answers the second result', async () => {
     stubs.users.behave((_request, reply, hit) => (hit === 1 ? reply.code(503).send({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'db' } }) : { hit }));
-    const response = await startGateway().inject({ method: 'GET', url: '/api/users/u-1' });
+    const response = await startGateway().inject({ method: 'GET', url: '/api/users/u-1', headers: admin });
     expect(response.json()).toEqual({ hit: 2 });
     expect(stubs.users.received).toHaveLength(2);
   });
@@ -202,7 +209,7 @@ describe('upstream failures', () => {
 
   it('never retries a POST: the order might have been placed before the connection broke', async () => {
     stubs.orders.behave((request) => request.raw.socket.destroy());
-    const response = await startGateway().inject({ method: 'POST', url: '/api/orders', headers: json, payload: '{}' });
+    const response = await startGateway().inject({ method: 'POST', url: '/api/orders', headers: json(), payload: '{}' });
     expect(response.statusCode).toBe(503);
     expect(response.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
     expect(stubs.orders.received).toHaveLength(1);
@@ -221,7 +228,7 @@ describe('upstream failures', () => {
     expect(stubs.products.received).toHaveLength(3);
     expect((await app.inject('/metrics')).body).toMatch(/gateway_upstream_circuit_state\{[^}]*upstream="products"[^}]*\} 2/);
     // Other upstreams have their own circuit.
-    expect((await app.inject('/api/users/u-1')).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/users/u-1', headers: admin })).statusCode).toBe(200);
 
     stubs.products.behave(() => ({ healthy: true }));
     await new Promise((resolve) => setTimeout(resolve, 350));
@@ -301,13 +308,13 @@ describe('analytics windows', () => {
   it('answers the newest windows from the store, up to the limit', async () => {
     const windows = new LatestWindows();
     for (const minute of [1, 2, 3]) windows.record(window(minute));
-    const response = await startGateway({ windows }).inject('/api/analytics/windows?limit=2');
+    const response = await startGateway({ windows }).inject({ url: '/api/analytics/windows?limit=2', headers: admin });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ items: [window(3), window(2)] });
   });
 
   it('rejects a limit out of range in the shared shape', async () => {
-    const response = await startGateway().inject('/api/analytics/windows?limit=0');
+    const response = await startGateway().inject({ url: '/api/analytics/windows?limit=0', headers: admin });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('VALIDATION_FAILED');
   });

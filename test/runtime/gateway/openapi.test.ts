@@ -48,10 +48,18 @@ const json = { 'content-type': 'application/json' };
 const send = (method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}): InjectOptions =>
   body === undefined ? { method, url, headers } : { method, url, headers: { ...json, ...headers }, payload: JSON.stringify(body) };
 
+/**
+ * Who sends the requests: an administrator passes every access rule; the shopper is USER, the owner of
+ * the seeded profile and order; the others are refused at the gateway (authentication.test.ts has every kind of bad token).
+ */
+type Caller = 'admin' | 'shopper' | 'nobody' | 'a forged token';
+
 /** A situation of an operation's own domain: how the backends stand, and the request that meets them. */
 interface DomainCase {
   readonly arrange: (shop: ShopBehindGateway) => void;
   readonly request: InjectOptions;
+  /** @default 'admin' */
+  readonly caller?: Caller;
 }
 
 interface OperationFixture {
@@ -63,7 +71,7 @@ interface OperationFixture {
 }
 
 const longId = 'x'.repeat(65);
-const placeOrder = { userId: USER, items: [{ productId: PRODUCT, quantity: 1 }] };
+const placeOrder = { items: [{ productId: PRODUCT, quantity: 1 }] };
 const emailTaken = (shop: ShopBehindGateway) => {
   seed(shop);
   shop.usersDb.writeError = new DuplicateKeyError('uq_users_email', 'Duplicate entry');
@@ -135,7 +143,11 @@ const FIXTURES: Readonly<Record<string, OperationFixture>> = {
       },
     ],
   },
-  'GET /api/orders': { valid: send('GET', `/api/orders?userId=${USER}`), invalid: send('GET', '/api/orders?userId=ada') },
+  'GET /api/orders': {
+    valid: send('GET', `/api/orders?userId=${USER}`),
+    invalid: send('GET', '/api/orders?userId=ada'),
+    domain: [{ arrange: seed, caller: 'shopper', request: send('GET', `/api/orders?userId=${ORDER}`) }],
+  },
   'GET /api/orders/{id}': { valid: send('GET', `/api/orders/${ORDER}`), invalid: send('GET', `/api/orders/${longId}`) },
   'GET /api/notifications': { valid: send('GET', `/api/notifications?orderId=${ORDER}`), invalid: send('GET', '/api/notifications') },
   'GET /api/analytics/windows': { valid: send('GET', '/api/analytics/windows?limit=5'), invalid: send('GET', '/api/analytics/windows?limit=0') },
@@ -144,6 +156,8 @@ const FIXTURES: Readonly<Record<string, OperationFixture>> = {
 /** A whole situation: the gateway it goes through and how every backend stands. */
 interface Situation {
   readonly name: string;
+  /** @default 'admin' */
+  readonly caller?: Caller;
   readonly gateway?: (shop: ShopBehindGateway) => ServiceApp;
   readonly arrange?: (shop: ShopBehindGateway) => void;
   readonly request: (fixture: OperationFixture) => InjectOptions | undefined;
@@ -182,6 +196,9 @@ const SITUATIONS: readonly Situation[] = [
     request: (fixture) => fixture.valid,
   },
   { name: 'over the rate limit', gateway: (shop) => shop.gateway({ rateLimit: { max: 1, timeWindowMs: 60_000 } }), request: (fixture) => fixture.valid },
+  { name: 'without a token', caller: 'nobody', arrange: seed, request: (fixture) => fixture.valid },
+  { name: 'with a forged token', caller: 'a forged token', arrange: seed, request: (fixture) => fixture.valid },
+  { name: 'by a shopper, on their own data', caller: 'shopper', arrange: seed, request: (fixture) => fixture.valid },
 ];
 
 interface Answer {
@@ -209,6 +226,13 @@ function record(key: string, situation: string, response: { statusCode: number; 
 
 beforeAll(async () => {
   shop = await startShopBehindGateway();
+  const credentials: Record<Caller, Record<string, string>> = {
+    admin: await shop.issuer.admin(),
+    shopper: await shop.issuer.bearer(USER),
+    nobody: {},
+    'a forged token': { authorization: `Bearer ${await shop.issuer.token({ sub: USER, groups: ['admin'] }, { issuer: 'https://evil.test' })}` },
+  };
+  const as = (caller: Caller = 'admin', request: InjectOptions): InjectOptions => ({ ...request, headers: { ...credentials[caller], ...request.headers } });
   const gateway = shop.gateway();
   document = (await gateway.inject('/docs/json')).json();
   await gateway.close();
@@ -230,11 +254,11 @@ beforeAll(async () => {
     situation.arrange?.(shop);
     const gateway = situation.gateway?.(shop) ?? shop.gateway();
     // Spends the one request the rate-limited gateway allows, and warms every gateway the same way.
-    await gateway.inject('/api/analytics/windows');
+    await gateway.inject(as(situation.caller, { url: '/api/analytics/windows' }));
     await Promise.all(
       operations.map(async ({ key }) => {
         const request = situation.request(fixtureOf(key));
-        if (request) record(key, situation.name, await gateway.inject(request));
+        if (request) record(key, situation.name, await gateway.inject(as(situation.caller, request)));
       }),
     );
     await gateway.close();
@@ -244,7 +268,7 @@ beforeAll(async () => {
       shop.reset();
       domainCase.arrange(shop);
       const gateway = shop.gateway();
-      record(key, 'its domain', await gateway.inject(domainCase.request));
+      record(key, 'its domain', await gateway.inject(as(domainCase.caller, domainCase.request)));
       await gateway.close();
     }
   }
@@ -295,6 +319,16 @@ describe('/docs/json', () => {
     expect(page.required).toContain('nextCursor');
     expect(page.properties!.nextCursor).toMatchObject({ type: 'string', nullable: true });
     expect((page.properties!.nextCursor as OpenAPIV3.SchemaObject).description).toMatch(/null on the last page.*Opaque/);
+  });
+
+  it('names the bearer scheme on every operation but the product reads, which anyone may call', () => {
+    expect(document.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    const open = PUBLIC_API.filter(([path, method]) => document.paths[path]![method]!.security === undefined).map(([path, method]) => `${method.toUpperCase()} ${path}`);
+    expect(open.sort()).toEqual(['GET /api/products', 'GET /api/products/{id}']);
+    for (const [path, method] of PUBLIC_API) {
+      const { security } = document.paths[path]![method]!;
+      if (security !== undefined) expect(security, `${method} ${path}`).toEqual([{ bearer: [] }]);
+    }
   });
 
   it('serves the UI', async () => {

@@ -15,6 +15,7 @@ import { createServiceClient } from '../../../runtime/shared/http';
 import { createProductStore, createStockReservations } from '../../../runtime/shared/products';
 import type { ServiceApp } from '../../../runtime/shared/server';
 import { SqlUnavailableError, type ExecuteResult, type SqlClient, type SqlParams } from '../../../runtime/shared/sql';
+import { createTestIssuer, type TestIssuer } from './test-issuer';
 
 /** Loopback failures the drivers report when a backend is down, as the services classify them. */
 const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
@@ -104,6 +105,8 @@ export interface ShopBehindGateway {
   /** The four services, each listening on a loopback port; orders calls users and products directly. */
   readonly services: { readonly users: ServiceApp; readonly products: ServiceApp; readonly orders: ServiceApp; readonly notifications: ServiceApp };
   readonly upstreamUrls: GatewayDeps['upstreamUrls'];
+  /** The identity provider whose tokens the gateways accept. */
+  readonly issuer: TestIssuer;
   /** A gateway (not listening: drive it with `inject`) in front of the services; close it when done. */
   gateway(overrides?: Partial<GatewayDeps>): ServiceApp;
   /** Every backend up, fast and empty again. */
@@ -150,8 +153,10 @@ export async function startShopBehindGateway(): Promise<ShopBehindGateway> {
   const notifications = buildNotifications({ store: createNotificationStore(notificationsDb), readiness: {}, logger: false });
   const upstreamUrls = { users: usersUrl, products: productsUrl, orders: await listen(orders), notifications: await listen(notifications) };
 
+  const issuer = await createTestIssuer();
   const gateways = new Set<ServiceApp>();
   return {
+    issuer,
     usersDb,
     ordersDb,
     notificationsDb,
@@ -159,7 +164,7 @@ export async function startShopBehindGateway(): Promise<ShopBehindGateway> {
     services: { users, products, orders, notifications },
     upstreamUrls,
     gateway(overrides = {}) {
-      const gateway = buildGateway({ upstreamUrls, rateLimit: { max: 100_000, timeWindowMs: 60_000 }, logger: false, ...overrides });
+      const gateway = buildGateway({ upstreamUrls, accessTokens: issuer.verifier, rateLimit: { max: 100_000, timeWindowMs: 60_000 }, logger: false, ...overrides });
       gateways.add(gateway);
       gateway.addHook('onClose', async () => void gateways.delete(gateway));
       return gateway;
