@@ -1,8 +1,9 @@
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct, type IDependable } from 'constructs';
@@ -59,8 +60,9 @@ export interface ClusterProps {
 
 /**
  * EKS 1.35 through aws-eks-v2 on a managed node group in the private subnets, with the add-ons the shop's workloads
- * rely on: metrics-server (for the HPAs), the AWS Load Balancer Controller (for the gateway's load balancer) and the
- * Pod Identity agent (for per-service IAM roles).
+ * rely on: metrics-server (for the HPAs), the AWS Load Balancer Controller (for the gateway's load balancer), the
+ * Pod Identity agent (for per-service IAM roles) and the VPC CNI with its network policy agent (which enforces the
+ * namespace's NetworkPolicies). Kubernetes secrets are envelope-encrypted with a customer managed KMS key.
  *
  * Managed node groups rather than Auto Mode: Auto Mode adds a per-instance management fee on top of EC2 and runs its
  * own load balancing and scaling components, while the design asks for metrics-server and the Load Balancer
@@ -91,6 +93,12 @@ export class Cluster extends Construct implements IWorkloadCluster {
       : eks.EndpointAccess.PRIVATE;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
+    const secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: 'Envelope encryption of the EKS cluster\'s Kubernetes secrets',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
     const cluster = new eks.Cluster(this, 'Eks', {
       version: eks.KubernetesVersion.V1_35,
       vpc: props.vpc,
@@ -101,6 +109,7 @@ export class Cluster extends Construct implements IWorkloadCluster {
       // The kubectl layer's minor version must match the cluster's (kubectl supports one minor of skew).
       kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer') },
       albController: { version: eks.AlbControllerVersion.V3_2_2 },
+      secretsEncryptionKey: secretsKey,
       clusterLogging: [
         eks.ClusterLoggingTypes.API,
         eks.ClusterLoggingTypes.AUDIT,
@@ -122,6 +131,14 @@ export class Cluster extends Construct implements IWorkloadCluster {
 
     // The HPAs read CPU utilisation from the metrics API, which metrics-server provides (EKS community add-on).
     new eks.Addon(this, 'MetricsServer', { cluster, addonName: 'metrics-server' });
+    // Without the network policy agent, NetworkPolicy objects are accepted and silently not enforced.
+    const vpcCni = new eks.Addon(this, 'VpcCni', {
+      cluster,
+      addonName: 'vpc-cni',
+      configurationValues: { enableNetworkPolicy: 'true' },
+    });
+    // EKS installs the VPC CNI itself when it creates a cluster; the managed add-on takes that installation over.
+    (vpcCni.node.defaultChild as CfnResource).addPropertyOverride('ResolveConflicts', 'OVERWRITE');
 
     (props.administratorRoleArns ?? []).forEach((roleArn, index) => {
       cluster.grantClusterAdmin(`Administrator${index}`, roleArn);
@@ -142,6 +159,10 @@ export class Cluster extends Construct implements IWorkloadCluster {
     this.eksCluster = cluster;
 
     acknowledgeClusterFindings(cluster, workers);
+    Validations.of(cluster).acknowledge({
+      id: 'CloudFormation-Validate::W9009',
+      reason: "aws-eks-v2 writes EncryptionConfig Resources ['secrets'], the one value the EKS API accepts; CloudFormation's schema marks the property deprecated but still passes it on.",
+    });
 
     if (publicCidrs.length > 0) {
       Validations.of(cluster).acknowledge({

@@ -29,12 +29,23 @@ export interface ContainerResources {
   readonly memoryMiB: number;
 }
 
+/**
+ * The service's public endpoint: an internet-facing Application Load Balancer made by the AWS Load Balancer Controller
+ * from an Ingress, sending to the pods' IPs. HTTPS on 443 is its only listener unless plain HTTP is asked for by name.
+ */
 export interface PublicEndpointOptions {
-  /**
-   * Certificate for TLS on the load balancer's port 443.
-   * @default - plain HTTP on port 80
-   */
+  /** Certificate for HTTPS on port 443; required unless `plainHttp` is set. */
   readonly certificate?: acm.ICertificate;
+  /**
+   * Listen on plain HTTP port 80 instead, without TLS: for a development environment with no certificate yet.
+   * @default false
+   */
+  readonly plainHttp?: boolean;
+  /**
+   * A regional AWS WAF web ACL that the controller associates with the load balancer.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
 }
 
 export interface MicroserviceProps {
@@ -56,7 +67,7 @@ export interface MicroserviceProps {
    */
   readonly resources?: ContainerResources;
   /**
-   * Expose the service to the internet through a Network Load Balancer made by the AWS Load Balancer Controller.
+   * Expose the service to the internet through an Application Load Balancer (see PublicEndpointOptions).
    * @default - reachable only inside the cluster
    */
   readonly publicEndpoint?: PublicEndpointOptions;
@@ -91,7 +102,7 @@ const DEFAULT_RESOURCES: ContainerResources = { cpuMillicores: 250, memoryMiB: 2
  */
 /** Seconds the preStop hook waits for in-cluster routing (kube-proxy) to drop the pod. */
 const PRE_STOP_SECONDS = 5;
-/** Seconds the preStop hook waits behind the Network Load Balancer, whose target deregistration is slower. */
+/** Seconds the preStop hook waits behind the load balancer, whose target deregistration is slower. */
 const PUBLIC_PRE_STOP_SECONDS = 15;
 /** SHUTDOWN_DRAIN_MS: still serving after SIGTERM, so keep-alive clients move to other pods. */
 const SHUTDOWN_DRAIN_SECONDS = 5;
@@ -103,6 +114,8 @@ const SHUTDOWN_VARIABLES = ['SHUTDOWN_DRAIN_MS', 'SHUTDOWN_CLOSE_TIMEOUT_MS'];
 /** The `nonroot` user of the distroless Node.js image. */
 const NONROOT_UID = 65532;
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** TLS 1.3 and 1.2 with forward-secret ciphers only: AWS's recommended policy for HTTPS listeners. */
+export const PUBLIC_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 const isAutoscaled = (scaling: MicroserviceScaling): scaling is CpuAutoscaling => 'minReplicas' in scaling;
 
@@ -121,6 +134,8 @@ export class Microservice extends Construct implements iam.IGrantable {
   readonly grantPrincipal: iam.IPrincipal;
   /** The Kubernetes objects of this service, for ordering other manifests after them. */
   readonly workload: eks.KubernetesManifest;
+  /** The labels of this service's pods, which its Service and network policies select. */
+  readonly podLabels: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id);
@@ -158,6 +173,7 @@ export class Microservice extends Construct implements iam.IGrantable {
     this.grantPrincipal = this.serviceAccount.grantPrincipal;
 
     const labels = { 'app.kubernetes.io/name': serviceName, 'app.kubernetes.io/part-of': 'shop' };
+    this.podLabels = labels;
     const preStopSeconds = props.publicEndpoint ? PUBLIC_PRE_STOP_SECONDS : PRE_STOP_SECONDS;
     const environment = {
       PORT: String(port),
@@ -181,7 +197,8 @@ export class Microservice extends Construct implements iam.IGrantable {
           metadata: { labels },
           spec: {
             serviceAccountName: serviceName,
-            automountServiceAccountToken: true,
+            // No service calls the Kubernetes API. Pod Identity mounts its own token, for its own audience, regardless.
+            automountServiceAccountToken: false,
             terminationGracePeriodSeconds: preStopSeconds + SHUTDOWN_DRAIN_SECONDS + SHUTDOWN_CLOSE_TIMEOUT_SECONDS + SHUTDOWN_MARGIN_SECONDS,
             securityContext: {
               runAsNonRoot: true,
@@ -234,16 +251,11 @@ export class Microservice extends Construct implements iam.IGrantable {
     const service = {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: {
-        name: serviceName,
-        namespace,
-        labels,
-        ...(props.publicEndpoint ? { annotations: loadBalancerAnnotations(props.publicEndpoint) } : {}),
-      },
+      metadata: { name: serviceName, namespace, labels },
       spec: {
-        type: props.publicEndpoint ? 'LoadBalancer' : 'ClusterIP',
+        type: 'ClusterIP',
         selector: labels,
-        ports: [servicePort(port, props.publicEndpoint)],
+        ports: [{ name: 'http', port, targetPort: 'http' }],
       },
     };
 
@@ -256,6 +268,24 @@ export class Microservice extends Construct implements iam.IGrantable {
     };
 
     const manifests: Record<string, unknown>[] = [deployment, service, disruptionBudget];
+    if (props.publicEndpoint) {
+      manifests.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: serviceName, namespace, labels, annotations: loadBalancerAnnotations(props.publicEndpoint) },
+        spec: {
+          // The IngressClass the controller's chart installs.
+          ingressClassName: 'alb',
+          rules: [
+            {
+              http: {
+                paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: serviceName, port: { number: port } } } }],
+              },
+            },
+          ],
+        },
+      });
+    }
     if (isAutoscaled(scaling)) {
       manifests.push({
         apiVersion: 'autoscaling/v2',
@@ -313,28 +343,32 @@ function validate(id: string, props: MicroserviceProps): void {
   if (resources.cpuMillicores <= 0 || resources.memoryMiB <= 0) {
     throw new Error(`${name}: resources must be positive, got ${JSON.stringify(resources)}`);
   }
+  const endpoint = props.publicEndpoint;
+  if (endpoint && Boolean(endpoint.certificate) === Boolean(endpoint.plainHttp)) {
+    throw new Error(
+      `${name}: publicEndpoint needs either a certificate (HTTPS on 443) or plainHttp: true (HTTP on 80, development only), ${endpoint.certificate ? 'not both' : 'got neither'}`,
+    );
+  }
 }
 
-function servicePort(targetPort: number, publicEndpoint: PublicEndpointOptions | undefined) {
-  if (!publicEndpoint) return { name: 'http', port: targetPort, targetPort: 'http' };
-  return publicEndpoint.certificate
-    ? { name: 'https', port: 443, targetPort: 'http' }
-    : { name: 'http', port: 80, targetPort: 'http' };
-}
-
-/** Annotations read by the AWS Load Balancer Controller: an internet-facing NLB sending straight to pod IPs. */
+/**
+ * Annotations read by the AWS Load Balancer Controller: an internet-facing ALB sending straight to pod IPs, with one
+ * listener. The ALB adds the caller's address to X-Forwarded-For, which the service trusts from the VPC's addresses.
+ */
 function loadBalancerAnnotations(options: PublicEndpointOptions): Record<string, string> {
   return {
-    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
-    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-    'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': '/readyz',
-    'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'HTTP',
+    'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+    'alb.ingress.kubernetes.io/target-type': 'ip',
+    'alb.ingress.kubernetes.io/healthcheck-path': '/readyz',
+    // Requests with header names that are not valid HTTP are dropped rather than passed to the pods.
+    'alb.ingress.kubernetes.io/load-balancer-attributes': 'routing.http.drop_invalid_header_fields.enabled=true',
     ...(options.certificate
       ? {
-          'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': options.certificate.certificateArn,
-          'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+          'alb.ingress.kubernetes.io/listen-ports': JSON.stringify([{ HTTPS: 443 }]),
+          'alb.ingress.kubernetes.io/certificate-arn': options.certificate.certificateArn,
+          'alb.ingress.kubernetes.io/ssl-policy': PUBLIC_TLS_POLICY,
         }
-      : {}),
+      : { 'alb.ingress.kubernetes.io/listen-ports': JSON.stringify([{ HTTP: 80 }]) }),
+    ...(options.webAclArn ? { 'alb.ingress.kubernetes.io/wafv2-acl-arn': options.webAclArn } : {}),
   };
 }

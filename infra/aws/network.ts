@@ -41,6 +41,8 @@ const VPC_CIDR = '10.0.0.0/16';
 /** A two-AZ VPC with public, private and isolated subnets, endpoints that keep AWS traffic off NAT, and flow logs. */
 export class Network extends Construct {
   readonly vpc: ec2.IVpc;
+  /** The VPC's CIDR as a literal, for places that cannot take a deploy-time value (Kubernetes network policies). */
+  readonly cidrBlock = VPC_CIDR;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);

@@ -4,7 +4,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from './nag-acknowledgements';
+import { acknowledgeFindings, managedPolicyFinding } from './nag-acknowledgements';
 
 export interface OrdersDatabaseProps {
   readonly vpc: ec2.IVpc;
@@ -48,7 +48,16 @@ export interface OrdersDatabaseProps {
    * @default RemovalPolicy.SNAPSHOT
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Interval of Enhanced Monitoring (OS metrics of each instance: CPU steal, memory, processes), which CloudWatch's
+   * per-minute instance metrics do not show.
+   * @default Duration.seconds(60)
+   */
+  readonly monitoringInterval?: Duration;
 }
+
+/** The intervals RDS Enhanced Monitoring accepts, in seconds. */
+const MONITORING_INTERVALS_SECONDS = [1, 5, 10, 15, 30, 60];
 
 /** Aurora MySQL Serverless v2 reached only through the Data API: no database port is opened to anything. */
 export class OrdersDatabase extends Construct {
@@ -75,6 +84,10 @@ export class OrdersDatabase extends Construct {
       throw new Error(`OrdersDatabase ${id}: databaseName must be a MySQL identifier, got '${this.databaseName}'`);
     }
     const deletionProtection = props.deletionProtection ?? false;
+    const monitoringInterval = props.monitoringInterval ?? Duration.seconds(60);
+    if (!MONITORING_INTERVALS_SECONDS.includes(monitoringInterval.toSeconds())) {
+      throw new Error(`OrdersDatabase ${id}: monitoringInterval must be one of ${MONITORING_INTERVALS_SECONDS.join(', ')} seconds, got ${monitoringInterval.toSeconds()}`);
+    }
 
     const readers = props.readerInSecondAz
       ? [
@@ -105,6 +118,8 @@ export class OrdersDatabase extends Construct {
       backup: { retention: Duration.days(backupRetentionDays) },
       deletionProtection,
       cloudwatchLogsExports: ['error', 'slowquery', 'audit'],
+      // CDK creates the role RDS publishes the OS metrics with.
+      monitoringInterval,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
     });
 
@@ -125,6 +140,11 @@ export class OrdersDatabase extends Construct {
         : { 'AwsSolutions-RDS10': 'Deletion protection is off by configuration in this environment (dev), which is torn down and recreated freely.' }),
     };
     for (const [finding, reason] of Object.entries(findings)) acknowledgeFindings(this.cluster, [finding], reason);
+    acknowledgeFindings(
+      this.cluster,
+      [managedPolicyFinding('service-role/AmazonRDSEnhancedMonitoringRole')],
+      'The managed policy AWS documents for the Enhanced Monitoring role: it lets RDS write the OS metrics to its own RDSOSMetrics log group.',
+    );
   }
 
   get clusterArn(): string {

@@ -42,6 +42,13 @@ export class AnalyticsNetwork extends Construct {
       region: props.region,
       ipCidrRange: props.subnetCidr,
       privateIpGoogleAccess: true,
+      // VPC flow logs: the record of who talked to the cluster (the VPN peers included) for investigations.
+      // Half the flows, aggregated over 10 minutes, keep the volume (and the Logging bill) small.
+      logConfig: {
+        aggregationInterval: 'INTERVAL_10_MIN',
+        flowSampling: 0.5,
+        metadata: 'INCLUDE_ALL_METADATA',
+      },
     });
     new ComputeFirewall(this, 'allow-internal', {
       name: `${props.name}-allow-internal`,

@@ -6,6 +6,37 @@ import type { CpuAutoscaling, FixedReplicas, TopicSettings } from '../../infra/a
 
 export type EnvironmentName = 'dev' | 'prod';
 
+/**
+ * TLS on the public endpoint: HTTPS on 443 with an ACM certificate, or plain HTTP on 80 asked for by name.
+ * `assertEnvironmentConfig` refuses plain HTTP anywhere but dev.
+ */
+export type GatewayEndpointConfig = { readonly certificateArn: string } | { readonly plainHttpForDevOnly: true };
+
+/** The Cognito user pool shoppers and administrators sign in to. */
+export interface IdentityConfig {
+  /** Cognito domain prefix of the sign-in pages and token endpoint; unique in the region across AWS accounts. */
+  readonly domainPrefix: string;
+  /** Where the code flow may return to (the shop's web front end, http://localhost for a CLI in dev). */
+  readonly callbackUrls: readonly string[];
+  /** Cognito's Plus plan with threat protection enforced. */
+  readonly threatProtection: boolean;
+  /** Send verification and recovery emails through SES (the notifications sender) rather than Cognito's small quota. */
+  readonly emailThroughSes: boolean;
+  readonly deletionProtection: boolean;
+  /** What happens to the pool, with every account in it, when it leaves the stack. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The WAF web ACL in front of the public endpoint; its counts hold across all gateway replicas. */
+export interface FirewallConfig {
+  /** Requests per client IP per window. */
+  readonly requestsPerClientIp: number;
+  /** Requests per Authorization header value (one access token) per window. */
+  readonly requestsPerAuthorization: number;
+  /** 1, 2, 5 or 10 minutes. */
+  readonly rateWindow: Duration;
+}
+
 /** Everything that differs between environments. The stack reads only this; constructs never read the environment. */
 export interface ShopEnvironmentConfig {
   readonly name: EnvironmentName;
@@ -57,11 +88,18 @@ export interface ShopEnvironmentConfig {
   };
   /** Replicas per service; the seed's scaling, the same in every environment unless a reason says otherwise. */
   readonly scaling: Readonly<Record<ServiceName, FixedReplicas | CpuAutoscaling>>;
-  /**
-   * ACM certificate for TLS on the gateway's load balancer.
-   * @default - plain HTTP on port 80
-   */
-  readonly gatewayCertificateArn?: string;
+  readonly gatewayEndpoint: GatewayEndpointConfig;
+  readonly identity: IdentityConfig;
+  readonly firewall: FirewallConfig;
+}
+
+/** Checks what the types cannot: prod (and any environment but dev) serves HTTPS only. */
+export function assertEnvironmentConfig(config: ShopEnvironmentConfig): void {
+  if (config.name !== 'dev' && !('certificateArn' in config.gatewayEndpoint)) {
+    throw new Error(
+      `Environment '${config.name}': gatewayEndpoint must name an ACM certificate ({ certificateArn }); plain HTTP ({ plainHttpForDevOnly: true }) is allowed in dev only`,
+    );
+  }
 }
 
 /**
@@ -120,6 +158,18 @@ export const dev: ShopEnvironmentConfig = {
   // Placeholder: replace with a domain verified in SES in the target account.
   notifications: { senderIdentity: 'example.com', from: 'shop@example.com' },
   scaling: SEED_SCALING,
+  // No certificate in dev until one is issued for its domain: plain HTTP, said so explicitly.
+  gatewayEndpoint: { plainHttpForDevOnly: true },
+  identity: {
+    // Placeholder: replace with a prefix of your own (Cognito domain prefixes are unique per region).
+    domainPrefix: 'cloud-shop-dev-example',
+    callbackUrls: ['http://localhost/callback'],
+    threatProtection: false,
+    emailThroughSes: false,
+    deletionProtection: false,
+    removalPolicy: RemovalPolicy.DESTROY,
+  },
+  firewall: { requestsPerClientIp: 2000, requestsPerAuthorization: 1000, rateWindow: Duration.minutes(5) },
 };
 
 export const prod: ShopEnvironmentConfig = {
@@ -153,6 +203,19 @@ export const prod: ShopEnvironmentConfig = {
   catalog: { reservedConcurrency: 5, noncurrentVersionRetentionDays: 90 },
   notifications: { senderIdentity: 'example.com', from: 'shop@example.com' },
   scaling: SEED_SCALING,
+  // Placeholder: replace with the ACM certificate of the shop's API domain in the target account and region.
+  gatewayEndpoint: { certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000' },
+  identity: {
+    // Placeholders: replace with a prefix of your own and the shop's web front end.
+    domainPrefix: 'cloud-shop-prod-example',
+    callbackUrls: ['https://shop.example.com/callback'],
+    threatProtection: true,
+    emailThroughSes: true,
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  },
+  // Shoppers behind one NAT (an office, a mobile carrier) share an address, so the per-IP limit is the looser one.
+  firewall: { requestsPerClientIp: 6000, requestsPerAuthorization: 3000, rateWindow: Duration.minutes(5) },
 };
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, ShopEnvironmentConfig>> = { dev, prod };

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { kafkaGrantsOf, platformContract, type ServiceName } from '../../contracts/platform';
 import {
+  ApiFirewall,
   CatalogIngest,
   Cluster,
   EventStream,
@@ -12,8 +13,10 @@ import {
   OrdersDatabase,
   ProductTable,
   SchemaMigration,
+  UserDirectory,
+  WorkloadNetworkPolicies,
 } from '../../infra/aws';
-import type { ShopEnvironmentConfig } from './config';
+import { assertEnvironmentConfig, type ShopEnvironmentConfig } from './config';
 
 /** Where the deployable code is read from; tests point these at fixtures, deploys use the repository. */
 export interface ShopSources {
@@ -38,6 +41,7 @@ export class ShopStack extends Stack {
   constructor(scope: Construct, id: string, props: ShopStackProps) {
     super(scope, id, props);
     const { config, sources = {} } = props;
+    assertEnvironmentConfig(config);
     const stateful = { removalPolicy: config.statefulRemovalPolicy };
 
     const network = new Network(this, 'Network', {
@@ -76,6 +80,23 @@ export class ShopStack extends Stack {
       ...stateful,
     });
 
+    const identity = new UserDirectory(this, 'Identity', {
+      domainPrefix: config.identity.domainPrefix,
+      callbackUrls: config.identity.callbackUrls,
+      threatProtection: config.identity.threatProtection,
+      ...(config.identity.emailThroughSes
+        ? { sesSender: { fromEmail: config.notifications.from, verifiedDomain: config.notifications.senderIdentity } }
+        : {}),
+      deletionProtection: config.identity.deletionProtection,
+      removalPolicy: config.identity.removalPolicy,
+    });
+    const firewall = new ApiFirewall(this, 'ApiFirewall', {
+      name: `shop-${config.name}-api`,
+      ...config.firewall,
+      logRetention: config.logRetention,
+      ...stateful,
+    });
+
     const dataApi = {
       SQL_DRIVER: 'data-api',
       DB_CLUSTER_ARN: database.clusterArn,
@@ -101,6 +122,7 @@ export class ShopStack extends Stack {
       ...kafka,
       NOTIFY_CHANNEL: 'ses',
       NOTIFY_FROM: config.notifications.from,
+      USERS_URL: users.internalUrl,
     });
     const orders = service('orders', {
       ...dataApi,
@@ -116,24 +138,55 @@ export class ShopStack extends Stack {
         PRODUCTS_URL: productsService.internalUrl,
         ORDERS_URL: orders.internalUrl,
         NOTIFICATIONS_URL: notifications.internalUrl,
+        OIDC_ISSUER: identity.issuer,
+        OIDC_AUDIENCE: identity.clientId,
+        OIDC_GROUPS_CLAIM: identity.groupsClaim,
+        OIDC_ADMIN_GROUP: identity.adminGroupName,
+        // The load balancer's nodes have addresses in the VPC; the caller's address is the last one they add.
+        TRUSTED_PROXIES: network.cidrBlock,
       },
       {
-        publicEndpoint: config.gatewayCertificateArn
-          ? { certificate: acm.Certificate.fromCertificateArn(this, 'GatewayCertificate', config.gatewayCertificateArn) }
-          : {},
+        publicEndpoint: {
+          ...('certificateArn' in config.gatewayEndpoint
+            ? { certificate: acm.Certificate.fromCertificateArn(this, 'GatewayCertificate', config.gatewayEndpoint.certificateArn) }
+            : { plainHttp: true }),
+          webAclArn: firewall.webAclArn,
+        },
       },
     );
+
+    // Only the call graph: the load balancer to the gateway, the gateway to every service, orders to users and
+    // products (user check, stock reservations), notifications to users (the address to write to).
+    const kafkaClients = (Object.keys(platformContract.services) as ServiceName[]).filter((name) => {
+      const { produces, consumerGroups } = platformContract.services[name].kafka;
+      return produces.length + consumerGroups.length > 0;
+    });
+    const microservicesByName: Readonly<Record<ServiceName, Microservice>> = { gateway, users, products: productsService, orders, notifications };
+    new WorkloadNetworkPolicies(this, 'NetworkPolicies', {
+      cluster,
+      vpcCidr: network.cidrBlock,
+      publicWorkload: gateway,
+      calls: [
+        { from: gateway, to: users },
+        { from: gateway, to: productsService },
+        { from: gateway, to: orders },
+        { from: gateway, to: notifications },
+        { from: orders, to: users },
+        { from: orders, to: productsService },
+        { from: notifications, to: users },
+      ],
+      kafkaClients: kafkaClients.map((name) => microservicesByName[name]),
+    });
 
     database.grantDataApiAccess(users);
     database.grantDataApiAccess(orders);
     database.grantDataApiAccess(notifications);
     products.grantReadWriteData(productsService);
     // Kafka: exactly what the platform contract lets each service produce and consume, dead letters included.
-    const microservices: Readonly<Record<ServiceName, Microservice>> = { gateway, users, products: productsService, orders, notifications };
-    for (const name of Object.keys(microservices) as ServiceName[]) {
+    for (const name of Object.keys(microservicesByName) as ServiceName[]) {
       const { writes, reads } = kafkaGrantsOf(platformContract.services[name].kafka);
-      for (const topic of writes) events.grantProduce(microservices[name], topic);
-      for (const { topic, group } of reads) events.grantConsume(microservices[name], topic, group);
+      for (const topic of writes) events.grantProduce(microservicesByName[name], topic);
+      for (const { topic, group } of reads) events.grantConsume(microservicesByName[name], topic, group);
     }
     notifications.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -142,11 +195,13 @@ export class ShopStack extends Stack {
       }),
     );
 
-    const apiHost = cluster.eksCluster.getServiceLoadBalancerAddress(gateway.serviceName, { namespace: cluster.namespace });
+    const apiHost = cluster.eksCluster.getIngressLoadBalancerAddress(gateway.serviceName, { namespace: cluster.namespace });
     new CfnOutput(this, 'ApiUrl', {
-      value: `${config.gatewayCertificateArn ? 'https' : 'http'}://${apiHost}`,
-      description: 'Public base URL of the shop API (the gateway)',
+      value: `${'certificateArn' in config.gatewayEndpoint ? 'https' : 'http'}://${apiHost}`,
+      description: 'Public base URL of the shop API (the gateway); with TLS, point the certificate\'s DNS name at this host',
     });
+    new CfnOutput(this, 'OidcIssuer', { value: identity.issuer, description: 'Issuer of the access tokens the gateway accepts' });
+    new CfnOutput(this, 'OidcClientId', { value: identity.clientId, description: 'Public app client (code flow with PKCE, no secret)' });
     new CfnOutput(this, 'ClusterName', { value: cluster.eksCluster.clusterName });
     new CfnOutput(this, 'CatalogBucket', { value: catalog.bucket.bucketName, description: 'Upload catalogue files under catalog/' });
     new CfnOutput(this, 'ProductsTable', { value: products.tableName });

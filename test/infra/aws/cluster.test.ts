@@ -1,7 +1,7 @@
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../../infra/aws';
-import { manifestsOf, newStack, newVpc, SYNTH_TIMEOUT } from './support';
+import { logicalIdOf, manifestsOf, newStack, newVpc, SYNTH_TIMEOUT } from './support';
 
 describe('Cluster', () => {
   let template: Template;
@@ -37,6 +37,22 @@ describe('Cluster', () => {
     template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'metrics-server' });
     template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'aws-load-balancer-controller' });
     template.hasResourceProperties('AWS::Lambda::LayerVersion', { Description: Match.stringLikeRegexp('kubectl') });
+  });
+
+  it('runs the VPC CNI as a managed add-on with its network policy agent on, so NetworkPolicies are enforced', () => {
+    template.hasResourceProperties('AWS::EKS::Addon', {
+      AddonName: 'vpc-cni',
+      ConfigurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }),
+      // EKS installed the CNI itself when it made the cluster; the add-on takes it over rather than failing on it.
+      ResolveConflicts: 'OVERWRITE',
+    });
+  });
+
+  it('envelope-encrypts Kubernetes secrets with a customer managed key that rotates', () => {
+    const keyId = logicalIdOf(template, 'AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      EncryptionConfig: [{ Provider: { KeyArn: { 'Fn::GetAtt': [keyId, 'Arn'] } }, Resources: ['secrets'] }],
+    });
   });
 
   it('creates the workload namespace under the restricted pod security standard and grants operators admin', () => {

@@ -28,7 +28,10 @@ describe('Microservice', () => {
       port: 5000,
       scaling: { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 70 },
       environment: { USERS_URL: 'http://users.shop.svc.cluster.local:5001' },
-      publicEndpoint: { certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc') },
+      publicEndpoint: {
+        certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc'),
+        webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop/abc',
+      },
       runtimeDirectory,
     });
     const products = new Microservice(stack, 'products', {
@@ -61,6 +64,14 @@ describe('Microservice', () => {
     expect(manifests.map((manifest) => manifest.kind)).not.toContain('HorizontalPodAutoscaler');
     expect(byKind(manifests, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
     expect(byKind(manifests, 'Service').spec).toMatchObject({ type: 'ClusterIP', ports: [{ port: 5002, targetPort: 'http' }] });
+    expect(manifests.map((manifest) => manifest.kind)).not.toContain('Ingress');
+  });
+
+  it('mounts no Kubernetes API token into any pod: no service calls the API', () => {
+    for (const service of ['gateway', 'products']) {
+      const pod = byKind(manifestsOf(template, `${service}Workload`), 'Deployment').spec.template.spec;
+      expect(pod.automountServiceAccountToken).toBe(false);
+    }
   });
 
   it('probes /healthz and /readyz and runs non-root on a read-only root filesystem with the built image', () => {
@@ -104,19 +115,50 @@ describe('Microservice', () => {
     // THEN the grace period is 5 + 5 + 20 s and a 5 s margin, so the process exits on its own before a SIGKILL
     expect(internal.terminationGracePeriodSeconds).toBe(35);
 
-    // AND behind the Network Load Balancer, whose deregistration is slower, preStop waits 15 s
+    // AND behind the load balancer, whose deregistration is slower, preStop waits 15 s
     const exposed = byKind(manifestsOf(template, 'gatewayWorkload'), 'Deployment').spec.template.spec;
     expect(exposed.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 15 } } });
     expect(exposed.terminationGracePeriodSeconds).toBe(45);
   });
 
-  it('exposes a public service through an internet-facing NLB with TLS on 443', () => {
-    const service = byKind(manifestsOf(template, 'gatewayWorkload'), 'Service');
-    expect(service.spec).toMatchObject({ type: 'LoadBalancer', ports: [{ name: 'https', port: 443, targetPort: 'http' }] });
-    expect(service.metadata.annotations).toMatchObject({
-      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
-      'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+  it('exposes a public service through an internet-facing ALB Ingress with HTTPS on 443 only, the TLS 1.3 policy and the web ACL', () => {
+    const manifests = manifestsOf(template, 'gatewayWorkload');
+    // The Service stays internal: the ALB sends to the pods' IPs, and nothing else creates a load balancer.
+    expect(byKind(manifests, 'Service').spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': 'gateway', 'app.kubernetes.io/part-of': 'shop' },
+      ports: [{ name: 'http', port: 5000, targetPort: 'http' }],
     });
+    const ingress = byKind(manifests, 'Ingress');
+    expect(ingress.metadata.annotations).toEqual({
+      'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+      'alb.ingress.kubernetes.io/target-type': 'ip',
+      'alb.ingress.kubernetes.io/healthcheck-path': '/readyz',
+      'alb.ingress.kubernetes.io/load-balancer-attributes': 'routing.http.drop_invalid_header_fields.enabled=true',
+      'alb.ingress.kubernetes.io/listen-ports': '[{"HTTPS":443}]',
+      'alb.ingress.kubernetes.io/certificate-arn': 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      'alb.ingress.kubernetes.io/wafv2-acl-arn': 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop/abc',
+    });
+    expect(ingress.spec).toEqual({
+      ingressClassName: 'alb',
+      rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'gateway', port: { number: 5000 } } } }] } }],
+    });
+  });
+
+  it('listens on plain HTTP port 80, without TLS, only when asked for by name', () => {
+    const stack = newStack();
+    new Microservice(stack, 'gateway', {
+      cluster: newCluster(stack),
+      serviceName: 'gateway',
+      port: 5000,
+      scaling: { replicas: 1 },
+      publicEndpoint: { plainHttp: true },
+      runtimeDirectory,
+    });
+    const { annotations } = byKind(manifestsOf(Template.fromStack(stack), 'gatewayWorkload'), 'Ingress').metadata;
+    expect(annotations['alb.ingress.kubernetes.io/listen-ports']).toBe('[{"HTTP":80}]');
+    expect(Object.keys(annotations).filter((key) => /certificate|ssl|wafv2/.test(key))).toEqual([]);
   });
 
   it('binds a pod identity role to each service account, holding only its grants', () => {
@@ -166,6 +208,16 @@ describe('Microservice validation', () => {
   it('rejects an unknown service folder, naming the missing entry point', () => {
     expect(() => new Microservice(cluster, 'b', { ...base(), serviceName: 'payments' })).toThrow(
       /Microservice b: unknown service folder 'payments': its entry point runtime\/payments\/src\/server\.ts not found at .*fixtures\/runtime\/payments\/src\/server\.ts/,
+    );
+  });
+
+  it('refuses a public endpoint without a certificate unless plain HTTP is asked for, and both at once', () => {
+    const certificate = acm.Certificate.fromCertificateArn(cluster, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
+    expect(() => new Microservice(cluster, 'h', { ...base(), publicEndpoint: {} })).toThrow(
+      'Microservice h: publicEndpoint needs either a certificate (HTTPS on 443) or plainHttp: true (HTTP on 80, development only), got neither',
+    );
+    expect(() => new Microservice(cluster, 'i', { ...base(), publicEndpoint: { certificate, plainHttp: true } })).toThrow(
+      'Microservice i: publicEndpoint needs either a certificate (HTTPS on 443) or plainHttp: true (HTTP on 80, development only), not both',
     );
   });
 

@@ -39,6 +39,18 @@ describe('OrdersDatabase', () => {
     });
   });
 
+  it('publishes Enhanced Monitoring every 60 s from each instance through a role only RDS monitoring can assume', () => {
+    const roleId = logicalIdOf(template, 'AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'monitoring.rds.amazonaws.com' } })],
+      }),
+    });
+    template.hasResourceProperties('AWS::RDS::DBInstance', { MonitoringInterval: 60, MonitoringRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole']] }],
+    });
+  });
+
   it('sits in the isolated subnets', () => {
     const [subnetGroup] = Object.values(template.findResources('AWS::RDS::DBSubnetGroup'));
     expect(subnetGroup?.Properties.SubnetIds).toEqual([
@@ -106,6 +118,9 @@ describe('OrdersDatabase', () => {
       'OrdersDatabase A: capacity must satisfy 0 <= minCapacity <= maxCapacity <= 256 with maxCapacity >= 1, got 8-4',
     );
     expect(() => new OrdersDatabase(stack, 'B', { vpc, backupRetentionDays: 0 })).toThrow('OrdersDatabase B: backupRetentionDays must be 1-35, got 0');
+    expect(() => new OrdersDatabase(stack, 'D', { vpc, monitoringInterval: Duration.seconds(45) })).toThrow(
+      'OrdersDatabase D: monitoringInterval must be one of 1, 5, 10, 15, 30, 60 seconds, got 45',
+    );
     expect(() => new OrdersDatabase(stack, 'C', { vpc, databaseName: 'shop-db' })).toThrow(
       "OrdersDatabase C: databaseName must be a MySQL identifier, got 'shop-db'",
     );

@@ -4,8 +4,21 @@ import path from 'node:path';
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
+import { prod } from '../../../stacks/aws/config';
 import { createShopApp } from '../../../stacks/aws/shop-app';
-import { FIXTURE_SOURCES, logicalIdOf, manifestsOf, mskGroupArn, reviewableTemplate, statementsOfRole, SYNTH_TIMEOUT } from './support';
+import { ShopStack } from '../../../stacks/aws/shop-stack';
+import {
+  FIXTURE_SOURCES,
+  logicalIdOf,
+  manifestsOf,
+  mskGroupArn,
+  networkPolicyAllows,
+  reviewableTemplate,
+  statementsOfRole,
+  SYNTH_TIMEOUT,
+  type PolicyPeer,
+} from './support';
 
 const outdir = () => mkdtempSync(path.join(tmpdir(), 'shop-aws-'));
 
@@ -96,6 +109,131 @@ describe('Shop stacks', () => {
     prod.resourceCountIs('AWS::RDS::DBInstance', 2);
     prod.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })] });
     dev.hasResourceProperties('AWS::MSK::Cluster', { BrokerNodeGroupInfo: Match.objectLike({ InstanceType: 'kafka.t3.small' }) });
+  });
+
+  describe('security at the edge and inside the cluster', () => {
+    const template = (stackName: string) => templates[stackName] as Template;
+    const gatewayManifests = (stackName: string) => manifestsOf(template(stackName), 'gatewayWorkload');
+    const ingressOf = (stackName: string) => gatewayManifests(stackName).find((manifest) => manifest.kind === 'Ingress');
+    const gatewayEnvironment = (stackName: string) =>
+      Object.fromEntries(
+        (gatewayManifests(stackName).find((manifest) => manifest.kind === 'Deployment')?.spec.template.spec.containers[0].env as { name: string; value: string }[]).map(
+          ({ name, value }) => [name, value],
+        ),
+      );
+    /** The gateway's Kubernetes objects as CloudFormation joins them, tokens included. */
+    const gatewayManifestParts = (stackName: string) => {
+      const [, workload] = Object.entries(template(stackName).findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('gatewayWorkload')) ?? [];
+      return workload?.Properties.Manifest['Fn::Join'][1] as unknown[];
+    };
+
+    it('prod serves the API over HTTPS on 443 only, with the configured certificate and the TLS 1.3 policy', () => {
+      const annotations = ingressOf('Shop-prod')?.metadata.annotations;
+      expect(annotations).toMatchObject({
+        'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+        'alb.ingress.kubernetes.io/target-type': 'ip',
+        'alb.ingress.kubernetes.io/listen-ports': '[{"HTTPS":443}]',
+        'alb.ingress.kubernetes.io/certificate-arn': (prod.gatewayEndpoint as { certificateArn: string }).certificateArn,
+        'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      });
+      // No port-80 listener anywhere: not on the Ingress, and no Service of type LoadBalancer beside it.
+      expect(annotations['alb.ingress.kubernetes.io/listen-ports']).not.toContain('HTTP"');
+      const serviceTypes = ['gateway', 'users', 'products', 'orders', 'notifications'].map(
+        (service) => manifestsOf(template('Shop-prod'), `${service}Workload`).find((manifest) => manifest.kind === 'Service')?.spec.type,
+      );
+      expect(serviceTypes).toEqual(['ClusterIP', 'ClusterIP', 'ClusterIP', 'ClusterIP', 'ClusterIP']);
+      expect(template('Shop-prod').toJSON().Outputs.ApiUrl.Value['Fn::Join'][1][0]).toBe('https://');
+    });
+
+    it('dev runs plain HTTP on 80 because its config says so by name', () => {
+      expect(ingressOf('Shop-dev')?.metadata.annotations['alb.ingress.kubernetes.io/listen-ports']).toBe('[{"HTTP":80}]');
+      expect(template('Shop-dev').toJSON().Outputs.ApiUrl.Value['Fn::Join'][1][0]).toBe('http://');
+    });
+
+    it('refuses a prod config without a certificate', () => {
+      expect(
+        () => new ShopStack(new App(), 'Shop-prod', { config: { ...prod, gatewayEndpoint: { plainHttpForDevOnly: true } }, sources: FIXTURE_SOURCES }),
+      ).toThrow(
+        "Environment 'prod': gatewayEndpoint must name an ACM certificate ({ certificateArn }); plain HTTP ({ plainHttpForDevOnly: true }) is allowed in dev only",
+      );
+    });
+
+    it('tells notifications where the users service is, which it asks for the address to write to', () => {
+      const deployment = manifestsOf(template('Shop-dev'), 'notificationsWorkload').find((manifest) => manifest.kind === 'Deployment');
+      expect(deployment?.spec.template.spec.containers[0].env).toContainEqual({ name: 'USERS_URL', value: 'http://users.shop.svc.cluster.local:5001' });
+    });
+
+    it.each(['Shop-dev', 'Shop-prod'])('%s puts the WAF web ACL with both rate rules in front of the load balancer', (stackName) => {
+      const webAclId = logicalIdOf(template(stackName), 'AWS::WAFv2::WebACL');
+      const rules = template(stackName).toJSON().Resources[webAclId].Properties.Rules as { Name: string; Statement: Record<string, any> }[];
+      expect(rules.filter((rule) => rule.Statement.RateBasedStatement).map((rule) => rule.Name)).toEqual(['rate-per-client-ip', 'rate-per-authorization']);
+      // The controller associates the ACL named in the Ingress annotation with the ALB it creates.
+      expect(ingressOf(stackName)?.metadata.annotations['alb.ingress.kubernetes.io/wafv2-acl-arn']).toBe('<token>');
+      expect(gatewayManifestParts(stackName)).toContainEqual({ 'Fn::GetAtt': [webAclId, 'Arn'] });
+      template(stackName).hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { ResourceArn: { 'Fn::GetAtt': [webAclId, 'Arn'] } });
+    });
+
+    it.each(['Shop-dev', 'Shop-prod'])('%s hands the gateway the user pool as its issuer, the client as audience, and the VPC as its proxies', (stackName) => {
+      const environment = gatewayEnvironment(stackName);
+      expect(environment).toMatchObject({
+        OIDC_ISSUER: '<token>',
+        OIDC_AUDIENCE: '<token>',
+        OIDC_GROUPS_CLAIM: 'cognito:groups',
+        OIDC_ADMIN_GROUP: 'admin',
+        TRUSTED_PROXIES: '10.0.0.0/16',
+      });
+      const parts = gatewayManifestParts(stackName);
+      expect(parts).toContainEqual({ 'Fn::GetAtt': [logicalIdOf(template(stackName), 'AWS::Cognito::UserPool'), 'ProviderURL'] });
+      expect(parts).toContainEqual({ Ref: logicalIdOf(template(stackName), 'AWS::Cognito::UserPoolClient') });
+      template(stackName).hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });
+    });
+
+    it.each(['Shop-dev', 'Shop-prod'])('%s holds no client secret: one public client, code flow only', (stackName) => {
+      template(stackName).resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+      template(stackName).hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false, AllowedOAuthFlows: ['code'] });
+      expect(JSON.stringify(template(stackName).toJSON())).not.toMatch(/ClientSecret/);
+    });
+
+    it('prod keeps the user pool (deletion protection, retained) and enforces threat protection; dev does neither', () => {
+      template('Shop-prod').hasResource('AWS::Cognito::UserPool', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ DeletionProtection: 'ACTIVE', UserPoolTier: 'PLUS', UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' } }),
+      });
+      template('Shop-dev').hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtection: 'INACTIVE' }) });
+    });
+
+    it.each(['Shop-dev', 'Shop-prod'])('%s denies by default and allows exactly the call graph between the services', (stackName) => {
+      const policies = manifestsOf(template(stackName), 'NetworkPoliciesManifest');
+      expect(policies[0]).toMatchObject({ metadata: { name: 'default-deny', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
+      const pod = (name: string): PolicyPeer => ({ pod: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'shop' } });
+      const ports = { gateway: 5000, users: 5001, products: 5002, orders: 5003, notifications: 5004 } as const;
+      type Name = keyof typeof ports;
+      const allowed = new Set(['gateway>users', 'gateway>products', 'gateway>orders', 'gateway>notifications', 'orders>users', 'orders>products', 'notifications>users']);
+      const names = Object.keys(ports) as Name[];
+      for (const from of names) {
+        for (const to of names.filter((name) => name !== from)) {
+          expect([`${from}>${to}`, networkPolicyAllows(policies, pod(from), pod(to), ports[to])]).toEqual([`${from}>${to}`, allowed.has(`${from}>${to}`)]);
+        }
+      }
+      // The load balancer's VPC addresses reach the gateway and no other service.
+      expect(names.filter((name) => networkPolicyAllows(policies, { address: '10.0.1.25' }, pod(name), ports[name]))).toEqual(['gateway']);
+      // Kafka on MSK's IAM port, from the services the platform contract gives Kafka access.
+      expect(names.filter((name) => networkPolicyAllows(policies, pod(name), { address: '10.0.64.10' }, 9098))).toEqual(['gateway', 'orders', 'notifications']);
+    });
+
+    it.each(['Shop-dev', 'Shop-prod'])('%s mounts no Kubernetes API token into any service pod', (stackName) => {
+      for (const service of ['gateway', 'users', 'products', 'orders', 'notifications']) {
+        const deployment = manifestsOf(template(stackName), `${service}Workload`).find((manifest) => manifest.kind === 'Deployment');
+        expect([service, deployment?.spec.template.spec.automountServiceAccountToken]).toEqual([service, false]);
+      }
+    });
+
+    it.each(['Shop-dev', 'Shop-prod'])('%s enforces network policies in the VPC CNI, encrypts Kubernetes secrets and monitors Aurora', (stackName) => {
+      template(stackName).hasResourceProperties('AWS::EKS::Addon', { AddonName: 'vpc-cni', ConfigurationValues: '{"enableNetworkPolicy":"true"}' });
+      template(stackName).hasResourceProperties('AWS::EKS::Cluster', { EncryptionConfig: [Match.objectLike({ Resources: ['secrets'] })] });
+      template(stackName).hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      template(stackName).allResourcesProperties('AWS::RDS::DBInstance', { MonitoringInterval: 60 });
+    });
   });
 
   describe('grants each service exactly what it touches', () => {

@@ -96,3 +96,50 @@ export function manifestsOf(template: Template, logicalIdPrefix: string): Record
         .join('');
   return JSON.parse(text) as Record<string, any>[];
 }
+
+/** One end of a connection, as NetworkPolicies see it: a pod of the shop's namespace (by labels) or an address. */
+export type PolicyPeer = { readonly pod: Record<string, string> } | { readonly address: string };
+
+/**
+ * Whether a set of NetworkPolicies (all in one namespace) lets `from` open a TCP/UDP connection to `to` on `port`,
+ * by the Kubernetes rules: a pod selected by any policy of a type is isolated in that direction, and then needs a
+ * rule of some selecting policy that matches the peer and the port. Addresses (load balancer, brokers, AWS APIs)
+ * are never isolated themselves. Covers what our policies use: matchLabels, ipBlock without except, and a
+ * namespaceSelector (which never matches a pod of the shop's own namespace here).
+ */
+export function networkPolicyAllows(
+  policies: readonly Record<string, any>[],
+  from: PolicyPeer,
+  to: PolicyPeer,
+  port: number,
+  protocol: 'TCP' | 'UDP' = 'TCP',
+): boolean {
+  const selects = (selector: { matchLabels?: Record<string, string> }, labels: Record<string, string>) =>
+    Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  const inCidr = (address: string, cidr: string) => {
+    const [base, bits] = cidr.split('/') as [string, string];
+    const toNumber = (ip: string) => ip.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+    const blockSize = 2 ** (32 - Number(bits));
+    return Math.floor(toNumber(address) / blockSize) === Math.floor(toNumber(base) / blockSize);
+  };
+  const peerMatches = (peer: Record<string, any>, other: PolicyPeer) => {
+    if (peer.ipBlock) return 'address' in other && inCidr(other.address, peer.ipBlock.cidr);
+    if (peer.namespaceSelector) return false;
+    return 'pod' in other && selects(peer.podSelector, other.pod);
+  };
+  const portMatches = (ports: { protocol?: string; port: number }[] | undefined) =>
+    !ports || ports.some((candidate) => candidate.port === port && (candidate.protocol ?? 'TCP') === protocol);
+  const allowedBy = (direction: 'Ingress' | 'Egress', self: PolicyPeer, other: PolicyPeer) => {
+    if (!('pod' in self)) return true;
+    const selecting = policies.filter((policy) => selects(policy.spec.podSelector, self.pod) && policy.spec.policyTypes.includes(direction));
+    if (selecting.length === 0) return true;
+    const rulesKey = direction === 'Ingress' ? 'ingress' : 'egress';
+    const peersKey = direction === 'Ingress' ? 'from' : 'to';
+    return selecting.some((policy) =>
+      (policy.spec[rulesKey] ?? []).some(
+        (rule: Record<string, any>) => portMatches(rule.ports) && (!rule[peersKey] || rule[peersKey].some((peer: Record<string, any>) => peerMatches(peer, other))),
+      ),
+    );
+  };
+  return allowedBy('Egress', from, to) && allowedBy('Ingress', to, from);
+}

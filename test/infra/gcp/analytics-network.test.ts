@@ -20,6 +20,15 @@ describe('AnalyticsNetwork', () => {
     ).toBe(true);
   });
 
+  it('keeps flow logs of the subnet, with their metadata', () => {
+    const synthesized = Testing.synthScope((scope) => new AnalyticsNetwork(scope, 'network', props));
+    expect(
+      Testing.toHaveResourceWithProperties(synthesized, ComputeSubnetwork.tfResourceType, {
+        log_config: { aggregation_interval: 'INTERVAL_10_MIN', flow_sampling: 0.5, metadata: 'INCLUDE_ALL_METADATA' },
+      }),
+    ).toBe(true);
+  });
+
   it('lets cluster nodes reach each other, and nothing else in', () => {
     const synthesized = Testing.synthScope((scope) => new AnalyticsNetwork(scope, 'network', props));
     expect(

@@ -1,0 +1,142 @@
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { Construct } from 'constructs';
+import type { IWorkloadCluster } from './cluster';
+
+/** What a policy needs to know of a workload: how to select its pods and the port it serves on. */
+export interface NetworkPolicyWorkload {
+  readonly serviceName: string;
+  readonly port: number;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** One allowed call inside the namespace. */
+export interface WorkloadCall {
+  readonly from: NetworkPolicyWorkload;
+  readonly to: NetworkPolicyWorkload;
+}
+
+export interface WorkloadNetworkPoliciesProps {
+  readonly cluster: IWorkloadCluster;
+  /** The VPC's CIDR: the load balancer's nodes and the Kafka brokers have their addresses in it. */
+  readonly vpcCidr: string;
+  /** The workload the load balancer forwards to (target type ip: from the load balancer's VPC addresses to the pods). */
+  readonly publicWorkload: NetworkPolicyWorkload;
+  /** Every call between the namespace's pods; any other pod-to-pod traffic is denied. */
+  readonly calls: readonly WorkloadCall[];
+  /** Workloads that reach the Kafka brokers. */
+  readonly kafkaClients: readonly NetworkPolicyWorkload[];
+  /**
+   * The brokers' port.
+   * @default 9098 (MSK, IAM authentication over TLS)
+   */
+  readonly kafkaPort?: number;
+}
+
+/** EKS Pod Identity's agent, a host-network daemon on every node that hands pods their role's credentials. */
+const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 };
+const KUBE_DNS = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
+const tcp = (port: number) => ({ protocol: 'TCP', port });
+
+/**
+ * Kubernetes NetworkPolicies for the shop's namespace: everything denied, in and out, then only the call graph,
+ * the load balancer to the public workload, DNS, AWS APIs over HTTPS (with the Pod Identity agent) and the Kafka
+ * brokers. Enforced by the VPC CNI's network policy agent (`Cluster` turns it on).
+ *
+ * AWS APIs (the RDS Data API, DynamoDB, SES, STS, Cognito's keys) are public HTTPS endpoints, reached through NAT or
+ * the VPC's endpoints, whose addresses cannot be listed, so port 443 is open to any address; every other port is not.
+ */
+export class WorkloadNetworkPolicies extends Construct {
+  readonly manifest: eks.KubernetesManifest;
+  /** The policies, default deny first. */
+  readonly policies: readonly Record<string, unknown>[];
+
+  constructor(scope: Construct, id: string, props: WorkloadNetworkPoliciesProps) {
+    super(scope, id);
+    const { namespace } = props.cluster;
+    const kafkaPort = props.kafkaPort ?? 9098;
+    validate(id, props, kafkaPort);
+    const policy = (name: string, spec: Record<string, unknown>) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name, namespace, labels: { 'app.kubernetes.io/part-of': 'shop' } },
+      spec,
+    });
+    const pods = (workload: NetworkPolicyWorkload) => ({ podSelector: { matchLabels: { ...workload.podLabels } } });
+    const callees = uniqueByName(props.calls.map((call) => call.to));
+    const callers = uniqueByName(props.calls.map((call) => call.from));
+
+    const policies: Record<string, unknown>[] = [
+      policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+      policy('allow-dns', {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }],
+      }),
+      policy('allow-aws-apis', {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: [tcp(POD_IDENTITY_AGENT.port)] },
+          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] },
+        ],
+      }),
+      policy(`allow-load-balancer-to-${props.publicWorkload.serviceName}`, {
+        ...pods(props.publicWorkload),
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(props.publicWorkload.port)] }],
+      }),
+      ...callees.map((callee) =>
+        policy(`allow-to-${callee.serviceName}`, {
+          ...pods(callee),
+          policyTypes: ['Ingress'],
+          ingress: [
+            {
+              from: props.calls.filter((call) => call.to.serviceName === callee.serviceName).map((call) => pods(call.from)),
+              ports: [tcp(callee.port)],
+            },
+          ],
+        }),
+      ),
+      ...callers.map((caller) =>
+        policy(`allow-from-${caller.serviceName}`, {
+          ...pods(caller),
+          policyTypes: ['Egress'],
+          egress: props.calls
+            .filter((call) => call.from.serviceName === caller.serviceName)
+            .map((call) => ({ to: [pods(call.to)], ports: [tcp(call.to.port)] })),
+        }),
+      ),
+      ...props.kafkaClients.map((client) =>
+        policy(`allow-kafka-from-${client.serviceName}`, {
+          ...pods(client),
+          policyTypes: ['Egress'],
+          egress: [{ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(kafkaPort)] }],
+        }),
+      ),
+    ];
+    this.policies = policies;
+
+    this.manifest = new eks.KubernetesManifest(this, 'Manifest', {
+      cluster: props.cluster.eksCluster,
+      manifest: policies,
+    });
+    this.manifest.node.addDependency(props.cluster.namespaceReady);
+  }
+}
+
+function uniqueByName(workloads: readonly NetworkPolicyWorkload[]): NetworkPolicyWorkload[] {
+  return [...new Map(workloads.map((workload) => [workload.serviceName, workload])).values()];
+}
+
+function validate(id: string, props: WorkloadNetworkPoliciesProps, kafkaPort: number): void {
+  const name = `WorkloadNetworkPolicies ${id}`;
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(props.vpcCidr)) {
+    throw new Error(`${name}: vpcCidr must be a literal IPv4 CIDR block (a policy cannot hold a deploy-time value), got '${props.vpcCidr}'`);
+  }
+  if (!Number.isInteger(kafkaPort) || kafkaPort < 1 || kafkaPort > 65535) {
+    throw new Error(`${name}: kafkaPort must be a TCP port, got ${kafkaPort}`);
+  }
+}
