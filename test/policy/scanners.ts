@@ -42,7 +42,8 @@ export interface CheckovFinding {
 
 export interface CheckovReport {
   readonly summary: { readonly passed: number; readonly failed: number; readonly skipped: number; readonly parsing_errors: number; readonly resource_count: number };
-  readonly results: { readonly failed_checks: CheckovFinding[]; readonly skipped_checks: CheckovFinding[] };
+  /** With --quiet, checkov lists only the failed checks; the summary still counts all. */
+  readonly results: { readonly failed_checks: CheckovFinding[] };
 }
 
 /**
