@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { InitializationAction } from './analytics-cluster.js';
 import type { AnalyticsIdentity, KafkaAccess } from './analytics-identity.js';
 import type { DataLake } from './data-lake.js';
+import { buildJobJarIfStale, type JobJarBuild } from './job-jar-build.js';
 import { assertGcpName, assertPositiveInteger, invalid } from './validation.js';
 
 export type FlinkJobState = 'running' | 'stopped';
@@ -30,8 +31,13 @@ export interface FlinkJobKafka {
 }
 
 export interface FlinkJobProps {
-  /** Path of the built job jar (`analytics/target/order-analytics.jar`). It must exist at synth. */
+  /** Path of the job jar (`analytics/target/order-analytics.jar`). */
   readonly jarPath: string;
+  /**
+   * Builds `jarPath` with Maven at synth when it is missing or older than the job's sources.
+   * @default - no build: `jarPath` is used as it is and must exist
+   */
+  readonly build?: JobJarBuild;
   /** Buckets: the jar and launcher go to the artifacts bucket, state and lake URIs become job arguments. */
   readonly dataLake: DataLake;
   /** The identity the job runs as; its AWS role is how the job authenticates to MSK. */
@@ -87,10 +93,11 @@ export class FlinkJob extends Construct {
 
   constructor(scope: Construct, id: string, props: FlinkJobProps) {
     super(scope, id);
+    if (!props.jarPath.endsWith('.jar')) throw invalid('FlinkJob', 'jarPath', props.jarPath, 'a path to a .jar file');
+    if (props.build) buildJobJarIfStale('FlinkJob', props.jarPath, props.build);
     if (!existsSync(props.jarPath) || !statSync(props.jarPath).isFile()) {
       throw new Error(`FlinkJob: job jar not found at ${props.jarPath}; run mvn -f analytics/pom.xml package -DskipTests first`);
     }
-    if (!props.jarPath.endsWith('.jar')) throw invalid('FlinkJob', 'jarPath', props.jarPath, 'a path to a .jar file');
     this.jobName = props.jobName ?? 'order-analytics';
     assertGcpName('FlinkJob', 'jobName', this.jobName, 40);
     const parallelism = props.parallelism ?? 2;

@@ -4,3 +4,4 @@ export * from './analytics-network.js';
 export * from './cross-cloud-link.js';
 export * from './data-lake.js';
 export * from './flink-job.js';
+export * from './job-jar-build.js';

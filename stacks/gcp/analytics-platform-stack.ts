@@ -3,18 +3,20 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { platformContract } from '../../contracts/platform.js';
-import { AnalyticsCluster, AnalyticsIdentity, AnalyticsNetwork, CrossCloudLink, DataLake, FlinkJob } from '../../infra/gcp/index.js';
+import { AnalyticsCluster, AnalyticsIdentity, AnalyticsNetwork, CrossCloudLink, DataLake, FlinkJob, type JobJarBuild } from '../../infra/gcp/index.js';
 import type { AnalyticsPlatformConfig } from './config.js';
 
 export interface AnalyticsPlatformStackProps {
   readonly config: AnalyticsPlatformConfig;
-  /** The built job jar, `analytics/target/order-analytics.jar` in the repository. */
+  /** The job jar, `analytics/target/order-analytics.jar` in the repository. */
   readonly jobJarPath: string;
+  /** @default - no build: the jar must exist (tests pass a prebuilt fixture) */
+  readonly jobJarBuild?: JobJarBuild;
 }
 
 /** The GCP half of the platform for one environment: Dataproc with Flink, the lake, the job and the link to MSK. */
 export class AnalyticsPlatformStack extends TerraformStack {
-  constructor(scope: Construct, id: string, { config, jobJarPath }: AnalyticsPlatformStackProps) {
+  constructor(scope: Construct, id: string, { config, jobJarPath, jobJarBuild }: AnalyticsPlatformStackProps) {
     super(scope, id);
     const { gcp, aws } = config;
     const labels = { environment: config.environment, system: 'cloud-shop-analytics' };
@@ -42,6 +44,7 @@ export class AnalyticsPlatformStack extends TerraformStack {
     });
     const job = new FlinkJob(this, 'flink-job', {
       jarPath: jobJarPath,
+      build: jobJarBuild,
       dataLake,
       identity,
       jobName: analyticsJob.name,
