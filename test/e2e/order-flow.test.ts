@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationsConfig } from '../../runtime/notifications/src/config';
@@ -17,11 +18,12 @@ import type { ServiceApp } from '../../runtime/shared/server';
 import { createMysqlSqlClient, type SqlClient } from '../../runtime/shared/sql';
 import { localBackends, restartKafka, stopKafka } from '../integration/backends';
 import { eventually, listen } from '../integration/orders-support';
+import { asAdmin, asUser } from '../runtime/shared/callers';
 
 /*
  * The order flow across the four services, each in-process on its own port, over the real local
  * backends: users (MariaDB), products (DynamoDB API), orders (MariaDB, Kafka), notifications (Kafka,
- * MariaDB, SMTP sink).
+ * MariaDB, SMTP sink). Called directly, each gets the identity headers the gateway would set.
  */
 
 const { env } = localBackends();
@@ -57,46 +59,53 @@ afterAll(async () => {
   dynamo?.destroy();
 });
 
-async function call<T>(method: string, target: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(target, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+async function call<T>(method: string, target: string, caller: Record<string, string>, body?: unknown): Promise<{ status: number; body: T }> {
+  const headers = { ...caller, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const response = await fetch(target, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** The profile of a new account, as its holder creates it. */
 const createUser = async (name: string) =>
-  (await call<{ id: string; email: string }>('POST', `${url.users}/users`, { email: `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`, name })).body;
+  (await call<{ id: string; email: string }>('POST', `${url.users}/users`, asUser(randomUUID()), { email: `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`, name })).body;
 const createProduct = async (priceCents: number, stock: number) =>
-  (await call<{ id: string }>('POST', `${url.products}/products`, { name: 'Green tea', priceCents, currency: 'EUR', stock })).body.id;
-const stockOf = async (productId: string) => (await call<{ stock: number }>('GET', `${url.products}/products/${productId}`)).body.stock;
+  (await call<{ id: string }>('POST', `${url.products}/products`, asAdmin(), { name: 'Green tea', priceCents, currency: 'EUR', stock })).body.id;
+const stockOf = async (productId: string) => (await call<{ stock: number }>('GET', `${url.products}/products/${productId}`, {})).body.stock;
+const placeOrder = <T>(userId: string, items: { productId: string; quantity: number }[]) => call<T>('POST', `${url.orders}/orders`, asUser(userId), { items });
 const mailsFor = (orderId: string) => smtp.received.filter((mail) => mail.subject.includes(orderId));
-const sentNotifications = async (orderId: string) =>
-  (await call<{ items: Notification[] }>('GET', `${url.notifications}/notifications?orderId=${orderId}`)).body.items.filter((n) => n.status === 'sent');
+const sentNotifications = async (orderId: string, userId: string) =>
+  (await call<{ items: Notification[] }>('GET', `${url.notifications}/notifications?orderId=${orderId}`, asUser(userId))).body.items.filter((n) => n.status === 'sent');
 
 describe('order flow: users, products, orders, notifications', () => {
   it('places an order, reserves its stock, and mails and records the confirmation', async () => {
     const user = await createUser('ada');
     const tea = await createProduct(450, 10);
-    const placed = await call<Order>('POST', `${url.orders}/orders`, { userId: user.id, items: [{ productId: tea, quantity: 3 }] });
+    const placed = await placeOrder<Order>(user.id, [{ productId: tea, quantity: 3 }]);
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ userId: user.id, items: [{ productId: tea, quantity: 3, unitPriceCents: 450 }], totalCents: 1350, currency: 'EUR', status: 'placed' });
     expect(await stockOf(tea)).toBe(7);
 
     const [mail] = await eventually(async () => (mailsFor(placed.body.id).length ? mailsFor(placed.body.id) : undefined), 'the confirmation mail');
     expect(mail!.to).toEqual([user.email]);
-    const [notification] = await eventually(async () => ((await sentNotifications(placed.body.id)).length ? sentNotifications(placed.body.id) : undefined), 'the recorded notification');
+    const [notification] = await eventually(
+      async () => ((await sentNotifications(placed.body.id, user.id)).length ? sentNotifications(placed.body.id, user.id) : undefined),
+      'the recorded notification',
+    );
     expect(notification).toMatchObject({ orderId: placed.body.id, recipient: user.email, channel: 'smtp' });
   });
 
   it('refuses an order beyond the stock (409) and one for an unknown product or user (404), reserving nothing', async () => {
     const user = await createUser('bob');
     const tea = await createProduct(450, 2);
-    const tooMany = await call<{ error: { code: string } }>('POST', `${url.orders}/orders`, { userId: user.id, items: [{ productId: tea, quantity: 3 }] });
+    const tooMany = await placeOrder<{ error: { code: string } }>(user.id, [{ productId: tea, quantity: 3 }]);
     expect(tooMany).toMatchObject({ status: 409, body: { error: { code: 'INSUFFICIENT_STOCK' } } });
-    const unknownProduct = await call<{ error: { code: string } }>('POST', `${url.orders}/orders`, {
-      userId: user.id,
-      items: [{ productId: tea, quantity: 1 }, { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 }],
-    });
+    const unknownProduct = await placeOrder<{ error: { code: string } }>(user.id, [
+      { productId: tea, quantity: 1 },
+      { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 },
+    ]);
     expect(unknownProduct).toMatchObject({ status: 404, body: { error: { code: 'PRODUCT_NOT_FOUND' } } });
-    const unknownUser = await call<{ error: { code: string } }>('POST', `${url.orders}/orders`, { userId: '00000000-0000-4000-8000-000000000000', items: [{ productId: tea, quantity: 1 }] });
+    // An account without a profile.
+    const unknownUser = await placeOrder<{ error: { code: string } }>('00000000-0000-4000-8000-000000000000', [{ productId: tea, quantity: 1 }]);
     expect(unknownUser).toMatchObject({ status: 404, body: { error: { code: 'USER_NOT_FOUND' } } });
     expect(await stockOf(tea)).toBe(2);
   });
@@ -108,7 +117,7 @@ describe('order flow: users, products, orders, notifications', () => {
     await stopKafka();
     try {
       for (let i = 1; i <= 2; i++) {
-        const answer = await call<Order>('POST', `${url.orders}/orders`, { userId: user.id, items: [{ productId: tea, quantity: i }] });
+        const answer = await placeOrder<Order>(user.id, [{ productId: tea, quantity: i }]);
         expect(answer.status).toBe(201);
         placed.push(answer.body);
       }
@@ -118,7 +127,7 @@ describe('order flow: users, products, orders, notifications', () => {
       await restartKafka();
     }
     for (const order of placed) {
-      await eventually(async () => ((await sentNotifications(order.id)).length === 1 ? true : undefined), `the notification of order ${order.id}`, 150_000);
+      await eventually(async () => ((await sentNotifications(order.id, user.id)).length === 1 ? true : undefined), `the notification of order ${order.id}`, 150_000);
       expect(mailsFor(order.id)).toHaveLength(1);
     }
   });

@@ -10,6 +10,7 @@ import type { Notification } from '../../runtime/shared/api/notifications';
 import type { Order } from '../../runtime/shared/api/orders';
 import type { WindowResult } from '../../runtime/shared/events';
 import { localBackends } from '../integration/backends';
+import { profileOf, signIn, type SignedIn } from '../integration/identity';
 import { eventually } from '../integration/orders-support';
 
 /*
@@ -31,13 +32,16 @@ const ANALYTICS_FLAGS = { window: '10 s', 'out-of-orderness': '1 s', idleness: '
 /** ISO 4217's code for tests: orders of the other tests (EUR, USD) land in windows of their own currency. */
 const CURRENCY = 'XTS';
 
-const { env, stateDir } = localBackends();
+const { env, stateDir, identityProvider } = localBackends();
 const runDir = join(stateDir, 'e2e-through-the-gateway');
 let smtp: SmtpSinkHandle | undefined;
 let analytics: AnalyticsJobHandle | undefined;
 let services: RunningServices | undefined;
+let shopper: SignedIn;
+let admin: SignedIn;
 
 beforeAll(async () => {
+  [shopper, admin] = await Promise.all([signIn('ada@example.com'), signIn('admin@example.com')]);
   smtp = await startSmtpSink();
   // Both take a while (the job may first resolve Flink's classpath with Maven); start them side by side.
   const started = await Promise.allSettled([
@@ -45,6 +49,7 @@ beforeAll(async () => {
     startServices({
       env: { ...env, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, NOTIFY_FROM: 'shop@example.com' },
       logsDir: join(runDir, 'logs'),
+      identityProvider,
       ports: 'free',
       logLevel: 'warn',
     }).then((running) => (services = running)),
@@ -59,16 +64,18 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** Calls the gateway as `caller` (the shopper unless said otherwise). */
+async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown, caller: SignedIn = shopper): Promise<{ status: number; body: T }> {
   const response = await fetch(`${services!.gatewayUrl}${path}`, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    headers: { authorization: caller.authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function created<T>(path: string, body: unknown): Promise<T> {
-  const answer = await api<T>('POST', path, body);
+async function created<T>(path: string, body: unknown, caller: SignedIn = shopper): Promise<T> {
+  const answer = await api<T>('POST', path, body, caller);
   expect(answer.status, `POST ${path}: ${JSON.stringify(answer.body)}`).toBe(201);
   return answer.body;
 }
@@ -85,9 +92,10 @@ const instant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
 
 describe('the shop through the gateway, on real backends and the Flink job', () => {
   it('places orders: stock reserved, orders readable, confirmations mailed and listed, and their analytics window served', async () => {
-    const user = await created<{ id: string; email: string }>('/api/users', { email: `ada-${randomUUID()}@example.com`, name: 'Ada' });
-    const teapot = await created<{ id: string }>('/api/products', { name: 'Teapot', priceCents: 2500, currency: CURRENCY, stock: 10 });
-    const cup = await created<{ id: string }>('/api/products', { name: 'Cup', priceCents: 450, currency: CURRENCY, stock: 20 });
+    const user = await profileOf(services!.gatewayUrl, shopper, { email: `ada-${randomUUID()}@example.com`, name: 'Ada' });
+    expect(user.id).toBe(shopper.subject);
+    const teapot = await created<{ id: string }>('/api/products', { name: 'Teapot', priceCents: 2500, currency: CURRENCY, stock: 10 }, admin);
+    const cup = await created<{ id: string }>('/api/products', { name: 'Cup', priceCents: 450, currency: CURRENCY, stock: 20 }, admin);
 
     const windowStart = await nextWindowStart();
     const placed: Order[] = [];
@@ -96,7 +104,7 @@ describe('the shop through the gateway, on real backends and the Flink job', () 
       [{ productId: cup.id, quantity: 4 }],
       [{ productId: teapot.id, quantity: 2 }],
     ]) {
-      placed.push(await created<Order>('/api/orders', { userId: user.id, items }));
+      placed.push(await created<Order>('/api/orders', { items }));
     }
     expect(placed.map((order) => order.totalCents)).toEqual([3400, 1800, 5000]);
     for (const order of placed) expect(order).toMatchObject({ userId: user.id, currency: CURRENCY, status: 'placed' });
@@ -136,7 +144,7 @@ describe('the shop through the gateway, on real backends and the Flink job', () 
     // On a timeout the assertion below shows what the gateway served instead.
     await eventually(
       async () => {
-        served = (await api<{ items: WindowResult[] }>('GET', '/api/analytics/windows?limit=100')).body.items.filter((window) => window.currency === CURRENCY);
+        served = (await api<{ items: WindowResult[] }>('GET', '/api/analytics/windows?limit=100', undefined, admin)).body.items.filter((window) => window.currency === CURRENCY);
         return isDeepStrictEqual(served, [expected]) ? true : undefined;
       },
       'the window',

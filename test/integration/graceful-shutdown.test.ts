@@ -8,6 +8,7 @@ import { startChild, waitUntil, type RunningChild } from '../../runtime/local/ch
 import { freePort } from '../../runtime/local/network';
 import { repoRoot } from '../../runtime/local/workspace';
 import { localBackends } from './backends';
+import { gatewayIdentityEnv, profileOf, signIn, type SignedIn } from './identity';
 
 /*
  * A replica stopped under load drops no request. Two orders processes stand behind a balancer that
@@ -112,6 +113,8 @@ let balancer: ReadinessBalancer | undefined;
 let ordersA: ServiceProcess;
 let ordersB: ServiceProcess;
 let gatewayUrl: string;
+let shopper: SignedIn;
+let admin: SignedIn;
 
 beforeAll(async () => {
   const start = async (...args: Parameters<typeof startService>) => {
@@ -127,10 +130,18 @@ beforeAll(async () => {
   const gateway = await start(
     'gateway',
     'gateway',
-    { ...upstreams, ORDERS_URL: balancer.url, NOTIFICATIONS_URL: `http://127.0.0.1:${await freePort()}`, RATE_LIMIT_MAX: '1000000' },
+    {
+      ...upstreams,
+      ...gatewayIdentityEnv(),
+      ORDERS_URL: balancer.url,
+      NOTIFICATIONS_URL: `http://127.0.0.1:${await freePort()}`,
+      RATE_LIMIT_MAX: '1000000',
+      RATE_LIMIT_PER_SUBJECT_MAX: '1000000',
+    },
     '/healthz',
   );
   gatewayUrl = gateway.url;
+  [shopper, admin] = await Promise.all([signIn('grace@example.com'), signIn('admin@example.com')]);
 });
 
 afterAll(async () => {
@@ -138,8 +149,12 @@ afterAll(async () => {
   await balancer?.close();
 });
 
-async function created<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function created<T>(path: string, body: unknown, caller: SignedIn): Promise<T> {
+  const response = await fetch(`${gatewayUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: caller.authorization },
+    body: JSON.stringify(body),
+  });
   expect(response.status, `POST ${path}: ${await response.clone().text()}`).toBe(201);
   return (await response.json()) as T;
 }
@@ -168,7 +183,7 @@ interface LoadResult {
 }
 
 /** Closed-loop workers (bounded: each waits for its answer and pauses briefly) until `stop` is aborted. */
-async function runLoad(productId: string, userId: string, orderId: string, stop: AbortSignal): Promise<LoadResult> {
+async function runLoad(productId: string, orderId: string, stop: AbortSignal): Promise<LoadResult> {
   const answeredAt: number[] = [];
   const failures: string[] = [];
   const request = async (what: string, send: () => Promise<Response>) => {
@@ -187,13 +202,14 @@ async function runLoad(productId: string, userId: string, orderId: string, stop:
       await sleep(pauseMs);
     }
   };
-  const read = (path: string) => () => request(`GET ${path}`, () => fetch(`${gatewayUrl}${path}`, { signal: AbortSignal.timeout(15_000) }));
+  const authorization = shopper.authorization;
+  const read = (path: string) => () => request(`GET ${path}`, () => fetch(`${gatewayUrl}${path}`, { headers: { authorization }, signal: AbortSignal.timeout(15_000) }));
   const placeOrder = () =>
     request('POST /api/orders', () =>
       fetch(`${gatewayUrl}/api/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-        body: JSON.stringify({ userId, items: [{ productId, quantity: 1 }] }),
+        headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), authorization },
+        body: JSON.stringify({ items: [{ productId, quantity: 1 }] }),
         signal: AbortSignal.timeout(15_000),
       }),
     );
@@ -206,12 +222,12 @@ async function runLoad(productId: string, userId: string, orderId: string, stop:
 
 describe('stopping an orders process under load through the gateway', () => {
   it('drains it: no request fails, it served until it closed, and it exits 0', async () => {
-    const user = await created<{ id: string }>('/api/users', { email: `drain-${randomUUID()}@example.com`, name: 'Drain' });
-    const product = await created<{ id: string }>('/api/products', { name: 'Drain mug', priceCents: 900, currency: 'EUR', stock: 1_000_000 });
-    const order = await created<{ id: string }>('/api/orders', { userId: user.id, items: [{ productId: product.id, quantity: 1 }] });
+    await profileOf(gatewayUrl, shopper, { email: `drain-${randomUUID()}@example.com`, name: 'Drain' });
+    const product = await created<{ id: string }>('/api/products', { name: 'Drain mug', priceCents: 900, currency: 'EUR', stock: 1_000_000 }, admin);
+    const order = await created<{ id: string }>('/api/orders', { items: [{ productId: product.id, quantity: 1 }] }, shopper);
 
     const loadControl = new AbortController();
-    const load = runLoad(product.id, user.id, order.id, loadControl.signal);
+    const load = runLoad(product.id, order.id, loadControl.signal);
     let stoppedAt: number;
     let exitedAt: number;
     try {

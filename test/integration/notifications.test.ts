@@ -8,6 +8,7 @@ import type { Notification } from '../../runtime/shared/api/notifications';
 import { loadConfig } from '../../runtime/shared/config';
 import type { OrderPlaced } from '../../runtime/shared/events';
 import type { ServiceApp } from '../../runtime/shared/server';
+import { asAdmin, asUser } from '../runtime/shared/callers';
 import { localBackends } from './backends';
 import { eventually, header, listen, readTopic, startStubService, testKafka, type StubService, type TopicReader } from './orders-support';
 
@@ -25,6 +26,7 @@ let deadLetters: TopicReader;
 
 beforeAll(async () => {
   users = await startStubService((request) => {
+    if (request.headers['x-caller-service'] !== 'notifications') return [403, { error: { code: 'FORBIDDEN', message: 'internal calls name their service' } }];
     const id = request.url!.split('/').pop();
     return id === GRACE ? [200, { id, email: 'grace@example.com', name: 'Grace', createdAt: 'x', updatedAt: 'x' }] : [404, { error: { code: 'USER_NOT_FOUND', message: 'no' } }];
   });
@@ -57,8 +59,9 @@ const orderPlaced = (userId = GRACE): OrderPlaced => {
   };
 };
 const publish = (key: string, value: string) => producer.send({ topic: 'orders', messages: [{ key, value }] });
-const notificationsOf = async (orderId: string) =>
-  ((await (await fetch(`${notificationsUrl}/notifications?orderId=${orderId}`)).json()) as { items: Notification[] }).items;
+/** The notifications of an order as `caller` sees them; by default as GRACE, who placed every order here. */
+const notificationsOf = async (orderId: string, caller: Record<string, string> = asUser(GRACE)) =>
+  ((await (await fetch(`${notificationsUrl}/notifications?orderId=${orderId}`, { headers: caller })).json()) as { items: Notification[] }).items;
 const mailsFor = (orderId: string) => smtp.received.filter((mail) => mail.subject.includes(orderId));
 const refusedFor = (orderId: string) => smtp.refused.filter((mail) => mail.subject.includes(orderId));
 const metric = async (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(await (await fetch(`${notificationsUrl}/metrics`)).text())?.[1] ?? 0);
@@ -73,6 +76,9 @@ describe('notifications against Kafka, MariaDB and an SMTP server', () => {
     expect(mail!.raw).toMatch(/Total: \S*13\.50/); // the € sign is quoted-printable
     const [recorded] = await eventually(async () => ((await notificationsOf(event.payload.orderId))[0]?.status === 'sent' ? notificationsOf(event.payload.orderId) : undefined), 'the notification recorded as sent');
     expect(recorded).toMatchObject({ eventId: event.eventId, orderId: event.payload.orderId, channel: 'smtp', recipient: 'grace@example.com', status: 'sent' });
+    // Stored with the user of the order: another shopper sees nothing of it, an administrator sees it.
+    expect(await notificationsOf(event.payload.orderId, asUser(randomUUID()))).toEqual([]);
+    expect(await notificationsOf(event.payload.orderId, asAdmin())).toEqual([recorded]);
   });
 
   it('sends no second notification for a redelivered event', async () => {

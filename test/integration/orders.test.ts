@@ -9,6 +9,7 @@ import { OrderEvent } from '../../runtime/shared/events';
 import type { ServiceApp } from '../../runtime/shared/server';
 import { createMysqlSqlClient, type SqlClient } from '../../runtime/shared/sql';
 import { localBackends, restartKafka, stopKafka } from './backends';
+import { asUser } from '../runtime/shared/callers';
 import { eventually, header, listen, readTopic, startStubService, type StubService, type TopicReader } from './orders-support';
 
 const { env } = localBackends();
@@ -30,10 +31,12 @@ let reader: TopicReader;
 
 beforeAll(async () => {
   users = await startStubService((request) => {
+    if (request.headers['x-caller-service'] !== 'orders') return [403, { error: { code: 'FORBIDDEN', message: 'internal calls name their service' } }];
     const id = request.url!.split('/').pop()!;
     return ([ADA, DOOMED] as string[]).includes(id) ? [200, { id, email: 'ada@example.com', name: 'Ada', createdAt: 'x', updatedAt: 'x' }] : [404, { error: { code: 'USER_NOT_FOUND', message: 'no' } }];
   });
   products = await startStubService((request, body) => {
+    if (request.headers['x-caller-service'] !== 'orders') return [403, { error: { code: 'FORBIDDEN', message: 'reservations are the orders service’s' } }];
     if (request.method === 'DELETE') {
       const reservation = reservations.get(decodeURIComponent(request.url!.split('/').pop()!));
       if (!reservation) return [404, { error: { code: 'RESERVATION_NOT_FOUND', message: 'no' } }];
@@ -61,10 +64,11 @@ afterAll(async () => {
   await products?.close();
 });
 
-const placeOrder = async (body: unknown, idempotencyKey?: string) => {
+/** Places `items` as the shopper `userId`, whose identity arrives in the gateway's headers. */
+const placeOrder = async ({ userId, ...body }: ReturnType<typeof anOrder>, idempotencyKey?: string) => {
   const response = await fetch(`${ordersUrl}/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    headers: { 'content-type': 'application/json', ...asUser(userId), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
     body: JSON.stringify(body),
   });
   return { status: response.status, text: await response.text() };
@@ -80,7 +84,7 @@ describe('orders against MariaDB and Kafka', () => {
     const order = JSON.parse(placed.text) as Order;
     expect(order).toMatchObject({ userId: ADA, totalCents: 335, currency: 'EUR', status: 'placed' });
 
-    const fetched = await fetch(`${ordersUrl}/orders/${order.id}`);
+    const fetched = await fetch(`${ordersUrl}/orders/${order.id}`, { headers: asUser(ADA) });
     expect(await fetched.json()).toEqual(order);
 
     const [message] = await reader.waitForKey(order.id);
@@ -94,15 +98,16 @@ describe('orders against MariaDB and Kafka', () => {
 
   it('lists a user’s orders newest first in pages', async () => {
     const user = ADA;
-    const before = JSON.parse(await (await fetch(`${ordersUrl}/orders?userId=${user}&limit=100`)).text()) as { items: Order[] };
+    const headers = asUser(user);
+    const before = JSON.parse(await (await fetch(`${ordersUrl}/orders?userId=${user}&limit=100`, { headers })).text()) as { items: Order[] };
     const placed = [];
     for (let i = 0; i < 3; i++) placed.push(JSON.parse((await placeOrder(anOrder(user, i + 1))).text) as Order);
-    const first = (await (await fetch(`${ordersUrl}/orders?userId=${user}&limit=2`)).json()) as { items: Order[]; nextCursor: string };
+    const first = (await (await fetch(`${ordersUrl}/orders?userId=${user}&limit=2`, { headers })).json()) as { items: Order[]; nextCursor: string };
     expect(first.items.map((o) => o.id)).toEqual([placed[2]!.id, placed[1]!.id]);
-    const second = (await (await fetch(`${ordersUrl}/orders?userId=${user}&limit=2&cursor=${first.nextCursor}`)).json()) as { items: Order[] };
+    const second = (await (await fetch(`${ordersUrl}/orders?userId=${user}&limit=2&cursor=${first.nextCursor}`, { headers })).json()) as { items: Order[] };
     expect(second.items[0]!.id).toBe(placed[0]!.id);
     expect(second.items).toHaveLength(Math.min(2, before.items.length + 1));
-    const forged = await fetch(`${ordersUrl}/orders?limit=2&cursor=bm9wZQ`);
+    const forged = await fetch(`${ordersUrl}/orders?limit=2&cursor=bm9wZQ`, { headers });
     expect(forged.status).toBe(400);
   });
 

@@ -7,6 +7,7 @@ import type { ServiceApp } from '../../runtime/shared/server';
 import { buildApp } from '../../runtime/products/src/app';
 import { createProductStore, createStockReservations } from '../../runtime/shared/products';
 import { localBackends } from './backends';
+import { asAdmin, asService } from '../runtime/shared/callers';
 
 const { env } = localBackends();
 const dynamo = createDynamoClient(env);
@@ -28,6 +29,7 @@ async function createProduct(fields: Partial<Product> = {}): Promise<Product> {
   const response = await app.inject({
     method: 'POST',
     url: '/products',
+    headers: asAdmin(),
     payload: { name: 'Teapot', priceCents: 1250, currency: 'EUR', stock: 10, ...fields },
   });
   expect(response.statusCode, response.body).toBe(201);
@@ -36,21 +38,21 @@ async function createProduct(fields: Partial<Product> = {}): Promise<Product> {
 
 const stockOf = async (id: string): Promise<number> => (await app.inject(`/products/${id}`)).json().stock;
 const reserve = (reservationId: string, items: { productId: string; quantity: number }[]) =>
-  app.inject({ method: 'POST', url: '/products/reservations', payload: { reservationId, items } });
-const release = (reservationId: string) => app.inject({ method: 'DELETE', url: `/products/reservations/${reservationId}` });
+  app.inject({ method: 'POST', url: '/products/reservations', headers: asService('orders'), payload: { reservationId, items } });
+const release = (reservationId: string) => app.inject({ method: 'DELETE', headers: asService('orders'), url: `/products/reservations/${reservationId}` });
 
 describe('products on the DynamoDB API server', () => {
   it('creates, reads, patches and deletes a product', async () => {
     const created = await createProduct({ description: 'Porcelain, 1 l', sku: uniqueSku() });
     expect((await app.inject(`/products/${created.id}`)).json()).toEqual(created);
 
-    const patched = await app.inject({ method: 'PATCH', url: `/products/${created.id}`, payload: { priceCents: 1500, name: 'Big teapot' } });
+    const patched = await app.inject({ method: 'PATCH', headers: asAdmin(), url: `/products/${created.id}`, payload: { priceCents: 1500, name: 'Big teapot' } });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ id: created.id, priceCents: 1500, name: 'Big teapot', stock: 10, sku: created.sku, description: 'Porcelain, 1 l' });
 
-    expect((await app.inject({ method: 'DELETE', url: `/products/${created.id}` })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', headers: asAdmin(), url: `/products/${created.id}` })).statusCode).toBe(204);
     expect((await app.inject(`/products/${created.id}`)).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: `/products/${created.id}` })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', headers: asAdmin(), url: `/products/${created.id}` })).statusCode).toBe(404);
     // Deleting released the SKU.
     await createProduct({ sku: created.sku });
   });
@@ -58,7 +60,7 @@ describe('products on the DynamoDB API server', () => {
   it('lets exactly one of ten concurrent creates with the same SKU win', async () => {
     const sku = uniqueSku();
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => app.inject({ method: 'POST', url: '/products', payload: { name: 'Kettle', priceCents: 999, currency: 'EUR', stock: 1, sku } })),
+      Array.from({ length: 10 }, () => app.inject({ method: 'POST', url: '/products', headers: asAdmin(), payload: { name: 'Kettle', priceCents: 999, currency: 'EUR', stock: 1, sku } })),
     );
     expect(responses.map((r) => r.statusCode).sort()).toEqual([201, ...Array(9).fill(409)]);
     for (const loser of responses.filter((r) => r.statusCode === 409)) expect(loser.json().error).toMatchObject({ code: 'SKU_TAKEN', details: { sku } });
@@ -69,15 +71,15 @@ describe('products on the DynamoDB API server', () => {
     const product = await createProduct({ sku: oldSku });
     const other = await createProduct({ sku: uniqueSku() });
 
-    const refused = await app.inject({ method: 'PATCH', url: `/products/${product.id}`, payload: { sku: other.sku, stock: 3 } });
+    const refused = await app.inject({ method: 'PATCH', headers: asAdmin(), url: `/products/${product.id}`, payload: { sku: other.sku, stock: 3 } });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.code).toBe('SKU_TAKEN');
     expect(await stockOf(product.id)).toBe(10);
 
-    const moved = await app.inject({ method: 'PATCH', url: `/products/${product.id}`, payload: { sku: newSku } });
+    const moved = await app.inject({ method: 'PATCH', headers: asAdmin(), url: `/products/${product.id}`, payload: { sku: newSku } });
     expect(moved.json().sku).toBe(newSku);
     await createProduct({ sku: oldSku });
-    const clash = await app.inject({ method: 'POST', url: '/products', payload: { name: 'x', priceCents: 1, currency: 'EUR', stock: 1, sku: newSku } });
+    const clash = await app.inject({ method: 'POST', url: '/products', headers: asAdmin(), payload: { name: 'x', priceCents: 1, currency: 'EUR', stock: 1, sku: newSku } });
     expect(clash.statusCode).toBe(409);
   });
 
@@ -231,7 +233,7 @@ describe('stock reservations on the DynamoDB API server', () => {
     const doomed = await createProduct({ stock: 2 });
     const reservationId = randomUUID();
     expect((await reserve(reservationId, [{ productId: kept.id, quantity: 1 }, { productId: doomed.id, quantity: 1 }])).statusCode).toBe(201);
-    expect((await app.inject({ method: 'DELETE', url: `/products/${doomed.id}` })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', headers: asAdmin(), url: `/products/${doomed.id}` })).statusCode).toBe(204);
     expect((await release(reservationId)).statusCode).toBe(204);
     expect(await stockOf(kept.id)).toBe(2);
     expect((await app.inject(`/products/${doomed.id}`)).statusCode).toBe(404);

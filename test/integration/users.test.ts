@@ -5,6 +5,7 @@ import type { ServiceApp } from '../../runtime/shared/server';
 import { createMysqlSqlClient } from '../../runtime/shared/sql';
 import { buildApp } from '../../runtime/users/src/app';
 import { createUsersRepository } from '../../runtime/users/src/users-repository';
+import { asAdmin, asUser } from '../runtime/shared/callers';
 import { localBackends } from './backends';
 
 const { env } = localBackends();
@@ -22,7 +23,11 @@ afterAll(async () => {
 
 const run = randomUUID().slice(0, 8);
 const email = (name: string) => `${name}.${run}@example.com`;
-const register = (payload: { email: string; name: string }) => app.inject({ method: 'POST', url: '/users', payload });
+/** Creates the profile of a new account (a fresh subject each time, as the gateway would pass it on), or of `subject`. */
+const register = (payload: { email: string; name: string }, subject: string = randomUUID()) =>
+  app.inject({ method: 'POST', url: '/users', headers: asUser(subject), payload });
+/** The owner's identity headers. */
+const as = (user: User) => asUser(user.id);
 
 describe('users on MariaDB', () => {
   it('registers, reads, patches and deletes a user, with timestamps from the database round trip', async () => {
@@ -30,17 +35,26 @@ describe('users on MariaDB', () => {
     expect(created.statusCode).toBe(201);
     const ada: User = created.json();
     expect(ada.email).toBe(email('ada'));
-    expect((await app.inject(`/users/${ada.id}`)).json()).toEqual(ada);
+    expect((await app.inject({ url: `/users/${ada.id}`, headers: as(ada) })).json()).toEqual(ada);
 
-    const patched = await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, payload: { name: 'Countess of Lovelace' } });
+    const patched = await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, headers: as(ada), payload: { name: 'Countess of Lovelace' } });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ id: ada.id, email: ada.email, name: 'Countess of Lovelace', createdAt: ada.createdAt });
     // Patching to the same values is still a 200, not a 404 (drivers differ on "affected rows" for no-op updates).
-    expect((await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, payload: { name: 'Countess of Lovelace' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, headers: as(ada), payload: { name: 'Countess of Lovelace' } })).statusCode).toBe(200);
 
-    expect((await app.inject({ method: 'DELETE', url: `/users/${ada.id}` })).statusCode).toBe(204);
-    expect((await app.inject(`/users/${ada.id}`)).statusCode).toBe(404);
-    expect((await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, payload: { name: 'x' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: `/users/${ada.id}`, headers: as(ada) })).statusCode).toBe(204);
+    expect((await app.inject({ url: `/users/${ada.id}`, headers: as(ada) })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'PATCH', url: `/users/${ada.id}`, headers: as(ada), payload: { name: 'x' } })).statusCode).toBe(404);
+  });
+
+  it('gives each account one profile, under its subject: a second is 409 PROFILE_EXISTS, told apart from a taken email by the database’s key', async () => {
+    const subject = randomUUID();
+    const first = await register({ email: email('hedy'), name: 'Hedy' }, subject);
+    expect(first.json().id).toBe(subject);
+    const again = await register({ email: email('hedy.l'), name: 'Hedy again' }, subject);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('PROFILE_EXISTS');
   });
 
   it('lets exactly one of ten concurrent registrations of one email win, whatever its case', async () => {
@@ -56,10 +70,10 @@ describe('users on MariaDB', () => {
   it('refuses to patch onto a taken email and leaves the user as it was', async () => {
     const alan: User = (await register({ email: email('alan'), name: 'Alan' })).json();
     await register({ email: email('barbara'), name: 'Barbara' });
-    const taken = await app.inject({ method: 'PATCH', url: `/users/${alan.id}`, payload: { email: email('BARBARA'), name: 'Not Alan' } });
+    const taken = await app.inject({ method: 'PATCH', url: `/users/${alan.id}`, headers: as(alan), payload: { email: email('BARBARA'), name: 'Not Alan' } });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error.code).toBe('EMAIL_TAKEN');
-    expect((await app.inject(`/users/${alan.id}`)).json()).toEqual(alan);
+    expect((await app.inject({ url: `/users/${alan.id}`, headers: as(alan) })).json()).toEqual(alan);
   });
 
   it('pages through every user once, in creation order, across pages', async () => {
@@ -68,7 +82,7 @@ describe('users on MariaDB', () => {
     const seen: User[] = [];
     let cursor: string | null = null;
     do {
-      const response = await app.inject({ url: '/users', query: { limit: '3', ...(cursor ? { cursor } : {}) } });
+      const response = await app.inject({ url: '/users', headers: asAdmin(), query: { limit: '3', ...(cursor ? { cursor } : {}) } });
       expect(response.statusCode).toBe(200);
       const page: { items: User[]; nextCursor: string | null } = response.json();
       expect(page.items.length).toBeLessThanOrEqual(3);
