@@ -23,11 +23,11 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-async function placeOrder(gatewayUrl: string, userId: string, productId: string): Promise<{ orderId: string; answeredAt: number }> {
+async function placeOrder(gatewayUrl: string, authorization: string, productId: string): Promise<{ orderId: string; answeredAt: number }> {
   const response = await fetch(`${gatewayUrl}/api/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userId, items: [{ productId, quantity: 1 }] }),
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ items: [{ productId, quantity: 1 }] }),
   });
   const answeredAt = Date.now();
   const order = (await response.json()) as { id?: string };
@@ -35,9 +35,9 @@ async function placeOrder(gatewayUrl: string, userId: string, productId: string)
   return { orderId: order.id, answeredAt };
 }
 
-/** Epoch milliseconds of the order's sent notification, if there is one yet. */
-async function sentAt(gatewayUrl: string, orderId: string): Promise<number | undefined> {
-  const response = await fetch(`${gatewayUrl}/api/notifications?orderId=${encodeURIComponent(orderId)}`);
+/** Epoch milliseconds of the order's sent notification, if there is one yet; asked as the shopper who placed it. */
+async function sentAt(gatewayUrl: string, authorization: string, orderId: string): Promise<number | undefined> {
+  const response = await fetch(`${gatewayUrl}/api/notifications?orderId=${encodeURIComponent(orderId)}`, { headers: { authorization } });
   if (!response.ok) {
     await response.body?.cancel();
     return undefined;
@@ -54,19 +54,22 @@ async function sentAt(gatewayUrl: string, orderId: string): Promise<number | und
  */
 export async function measureOrderToNotification(
   gatewayUrl: string,
-  options: { samples: number; userId: () => string; productId: () => string },
+  options: { samples: number; authorization: () => string; productId: () => string },
 ): Promise<NotificationLatency> {
   const answeredAtOf = new Map<string, number>();
+  const placedBy = new Map<string, string>();
   for (let i = 0; i < options.samples; i++) {
-    const { orderId, answeredAt } = await placeOrder(gatewayUrl, options.userId(), options.productId());
+    const authorization = options.authorization();
+    const { orderId, answeredAt } = await placeOrder(gatewayUrl, authorization, options.productId());
     answeredAtOf.set(orderId, answeredAt);
+    placedBy.set(orderId, authorization);
     await sleep(PLACE_EVERY_MS);
   }
   const giveUpAt = Date.now() + GIVE_UP_AFTER_MS;
   const sentAfterMs: number[] = [];
   for (;;) {
     for (const [orderId, answeredAt] of answeredAtOf) {
-      const sent = await sentAt(gatewayUrl, orderId);
+      const sent = await sentAt(gatewayUrl, placedBy.get(orderId)!, orderId);
       if (sent === undefined) continue;
       sentAfterMs.push(sent - answeredAt);
       answeredAtOf.delete(orderId);

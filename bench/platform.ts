@@ -2,6 +2,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startLocalBackends, type LocalBackends } from '../runtime/local/backends';
 import { startChild, waitUntil, type RunningChild } from '../runtime/local/child-process';
+import { startIdentityProvider, type RunningIdentityProvider } from '../runtime/local/identity-provider';
 import { freePort } from '../runtime/local/network';
 import { consoleProgress } from '../runtime/local/progress';
 import { provisionSchemas } from '../runtime/local/provision';
@@ -34,8 +35,8 @@ const NOTIFICATION_SAMPLES = 40;
 // The first orders after a start take up to a second to their notification (JIT, first Kafka produce and
 // fetch, first pooled connections); later ones about 80 ms. Those are not what an idle platform does.
 const NOTIFICATION_WARM_UP_ORDERS = 20;
-// All load comes from one client IP; the limiter still runs on every request, it just never refuses.
-const UNLIMITED = '1000000000';
+// All load comes from one client IP and a few accounts; the limiter still runs on every request, it just never refuses.
+const UNLIMITED_RATE = { RATE_LIMIT_MAX: '1000000000', RATE_LIMIT_PER_SUBJECT_MAX: '1000000000' };
 
 const STAND_IN_VIA_GATEWAY = 'gateway (info) -> stand-in';
 const STAND_IN_VIA_PLAIN_PROXY = 'plain undici proxy -> stand-in';
@@ -64,11 +65,12 @@ async function startExtra(name: string, entry: string, env: Record<string, strin
   return { url, child };
 }
 
-/** Another gateway in front of the running services, e.g. at another log level or with another products upstream. */
-function startGateway(name: string, services: RunningServices, env: Record<string, string>, logsDir: string): Promise<ExtraProcess> {
+/** Another gateway in front of the running services, accepting the same tokens, e.g. at another log level or with another products upstream. */
+function startGateway(name: string, services: RunningServices, identity: RunningIdentityProvider, env: Record<string, string>, logsDir: string): Promise<ExtraProcess> {
   const url = (service: string) => services.services.find((running) => running.name === service)!.url;
   const upstreams = { USERS_URL: url('users'), PRODUCTS_URL: url('products'), ORDERS_URL: url('orders'), NOTIFICATIONS_URL: url('notifications') };
-  return startExtra(name, 'runtime/gateway/src/server.ts', { LOG_LEVEL: 'info', RATE_LIMIT_MAX: UNLIMITED, ...upstreams, ...env }, logsDir, '/readyz');
+  const oidc = { OIDC_ISSUER: identity.issuer, OIDC_AUDIENCE: identity.audience, OIDC_GROUPS_CLAIM: identity.groupsClaim };
+  return startExtra(name, 'runtime/gateway/src/server.ts', { LOG_LEVEL: 'info', ...UNLIMITED_RATE, ...oidc, ...upstreams, ...env }, logsDir, '/readyz');
 }
 
 const cycle = <T>(items: readonly T[]) => {
@@ -102,26 +104,30 @@ async function main(): Promise<void> {
     await provisionSchemas(backends.env);
     const smtp: SmtpSinkHandle = await startSmtpSink();
     stops.push(smtp.stop);
+    const identity = await startIdentityProvider({ port: 'free', stateDir: join(stateDir, 'identity-provider') });
+    stops.push(identity.stop);
     const services = await startServices({
-      env: { ...backends.env, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, NOTIFY_FROM: 'shop@example.com', RATE_LIMIT_MAX: UNLIMITED },
+      env: { ...backends.env, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, NOTIFY_FROM: 'shop@example.com', ...UNLIMITED_RATE },
       logsDir,
+      identityProvider: identity,
       ports: 'free',
       progress,
     });
     stops.push(services.stop);
-    const quiet = await startGateway('gateway-warn', services, { LOG_LEVEL: 'warn' }, logsDir);
+    const quiet = await startGateway('gateway-warn', services, identity, { LOG_LEVEL: 'warn' }, logsDir);
     stops.push(() => quiet.child.stop());
     const standIn = await startExtra('stand-in-products', 'bench/stand-in-products.ts', {}, logsDir, '/healthz');
     stops.push(() => standIn.child.stop());
-    const standInGateway = await startGateway('gateway-stand-in', services, { PRODUCTS_URL: standIn.url }, logsDir);
+    const standInGateway = await startGateway('gateway-stand-in', services, identity, { PRODUCTS_URL: standIn.url }, logsDir);
     stops.push(() => standInGateway.child.stop());
     const plainProxy = await startExtra('plain-proxy', 'bench/plain-proxy.ts', { UPSTREAM_URL: standIn.url }, logsDir, '/healthz');
     stops.push(() => plainProxy.child.stop());
     const gateway = services.gatewayUrl;
     const productsUrl = services.services.find((service) => service.name === 'products')!.url;
 
-    const catalog = await seedCatalog(gateway, { users: 20, products: 50 });
-    progress('bench', `seeded ${catalog.userIds.length} users and ${catalog.productIds.length} products`);
+    const accounts = { issuer: identity.issuer, shoppers: ['ada@example.com', 'grace@example.com'], admin: 'admin@example.com' };
+    const catalog = await seedCatalog(gateway, accounts, { products: 50 });
+    progress('bench', `seeded ${catalog.shoppers.length} shoppers' profiles and ${catalog.productIds.length} products`);
 
     const productId = cycle(catalog.productIds);
     const read = (url: string, prefix: string) => ({
@@ -131,9 +137,9 @@ async function main(): Promise<void> {
       nextRequest: () => ({ method: 'GET', path: `${prefix}/products/${productId()}` }),
     });
     progress('bench', `order to notification on the idle platform: ${NOTIFICATION_WARM_UP_ORDERS} orders to warm up, then ${NOTIFICATION_SAMPLES}, one every 100 ms`);
-    const userId = cycle(catalog.userIds);
-    await measureOrderToNotification(gateway, { samples: NOTIFICATION_WARM_UP_ORDERS, userId, productId });
-    const notified = await measureOrderToNotification(gateway, { samples: NOTIFICATION_SAMPLES, userId, productId });
+    const authorization = cycle(catalog.shoppers.map((shopper) => shopper.authorization));
+    await measureOrderToNotification(gateway, { samples: NOTIFICATION_WARM_UP_ORDERS, authorization, productId });
+    const notified = await measureOrderToNotification(gateway, { samples: NOTIFICATION_SAMPLES, authorization, productId });
 
     const loadBefore = loadNow();
     const realReads = await compareReads([
@@ -154,8 +160,8 @@ async function main(): Promise<void> {
       nextRequest: () => ({
         method: 'POST',
         path: '/api/orders',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ userId: userId(), items: [{ productId: productId(), quantity: 1 }] }),
+        headers: { 'content-type': 'application/json', authorization: authorization() },
+        body: JSON.stringify({ items: [{ productId: productId(), quantity: 1 }] }),
       }),
     };
     progress('bench', `orders: warm-up ${WARM_UP_SECONDS} s, then ${SECONDS} s at ${ORDER_CONNECTIONS} connections`);
