@@ -60,6 +60,23 @@ export interface FlinkJobProps {
    * @default 'running'
    */
   readonly desiredState?: FlinkJobState;
+  /**
+   * Seconds between the job's exactly-once checkpoints; results and lake files become visible per checkpoint,
+   * so this is also their latency.
+   * @default 10
+   */
+  readonly checkpointIntervalSeconds?: number;
+  /**
+   * Ports of Flink's Prometheus reporter (`/metrics` on the JobManager and every TaskManager): a range, because
+   * YARN may place several Flink processes on one node and each takes the first free port.
+   * @default { from: 9249, to: 9259 }
+   */
+  readonly metricsPorts?: FlinkMetricsPorts;
+}
+
+export interface FlinkMetricsPorts {
+  readonly from: number;
+  readonly to: number;
 }
 
 /** Where the web-identity token for AWS is kept on every node (refreshed from the metadata server). */
@@ -109,6 +126,12 @@ export class FlinkJob extends Construct {
     if (brokers.some((broker) => !/^[A-Za-z0-9.-]+:\d+$/.test(broker))) {
       throw invalid('FlinkJob', 'kafka.bootstrapBrokers', props.kafka.bootstrapBrokers, 'comma-separated host:port pairs');
     }
+    const checkpointIntervalSeconds = props.checkpointIntervalSeconds ?? 10;
+    assertPositiveInteger('FlinkJob', 'checkpointIntervalSeconds', checkpointIntervalSeconds);
+    const metricsPorts = props.metricsPorts ?? { from: 9249, to: 9259 };
+    if (![metricsPorts.from, metricsPorts.to].every((port) => Number.isInteger(port) && port >= 1024 && port <= 65535) || metricsPorts.from > metricsPorts.to) {
+      throw invalid('FlinkJob', 'metricsPorts', metricsPorts, 'a range of unprivileged ports (1024-65535), from <= to');
+    }
     const desiredState = props.desiredState ?? 'running';
     if (desiredState !== 'running' && desiredState !== 'stopped') {
       throw invalid('FlinkJob', 'desiredState', desiredState, "'running' or 'stopped'");
@@ -148,7 +171,7 @@ export class FlinkJob extends Construct {
           entryClass: props.entryClass ?? null,
           checkpointsUri: dataLake.checkpointsUri,
           savepointsUri: dataLake.savepointsUri,
-          flinkConfig: flinkConfig({ jobName: this.jobName, parallelism, dataLake, roleArn: identity.awsRole.arn, awsRegion: kafka.awsRegion }),
+          flinkConfig: flinkConfig({ jobName: this.jobName, parallelism, dataLake, roleArn: identity.awsRole.arn, awsRegion: kafka.awsRegion, metricsPorts }),
           args: [
             '--brokers', kafka.bootstrapBrokers,
             '--security', 'iam',
@@ -158,6 +181,7 @@ export class FlinkJob extends Construct {
             '--group', kafka.consumerGroup,
             '--transactional-id-prefix', kafka.transactionalIdPrefix,
             '--checkpoints', dataLake.checkpointsUri,
+            '--checkpoint-interval', `${checkpointIntervalSeconds} s`,
             '--lake', dataLake.lakeUri,
           ],
         },
@@ -206,6 +230,7 @@ interface FlinkConfigInputs {
   readonly dataLake: DataLake;
   readonly roleArn: string;
   readonly awsRegion: string;
+  readonly metricsPorts: FlinkMetricsPorts;
 }
 
 /**
@@ -233,6 +258,10 @@ function flinkConfig(inputs: FlinkConfigInputs): Record<string, string> {
     'state.savepoints.dir': inputs.dataLake.savepointsUri,
     // Keep the last checkpoint when the job is cancelled or fails, so the launcher can resume from it.
     'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
+    // Records in and out, watermarks and the source's watermark lag, checkpoint durations and failures, restarts:
+    // Flink's own metrics, served for Prometheus to scrape. The reporter ships in the job jar (analytics/pom.xml).
+    'metrics.reporter.prom.factory.class': 'org.apache.flink.metrics.prometheus.PrometheusReporterFactory',
+    'metrics.reporter.prom.port': `${inputs.metricsPorts.from}-${inputs.metricsPorts.to}`,
     ...containerEnvironment,
   };
 }

@@ -59,6 +59,8 @@ export class AnalyticsPlatformStack extends TerraformStack {
       },
       parallelism: config.job.parallelism,
       desiredState: config.job.desiredState,
+      checkpointIntervalSeconds: config.job.checkpointIntervalSeconds,
+      metricsPorts: config.job.metricsPorts,
     });
     const cluster = new AnalyticsCluster(this, 'cluster', {
       name: `${gcp.namePrefix}-flink`,

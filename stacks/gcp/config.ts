@@ -1,4 +1,4 @@
-import type { AwsVpcPeer, FlinkJobState, NodeGroupSize, WorkerGroupSize } from '../../infra/gcp/index.js';
+import type { AwsVpcPeer, FlinkJobState, FlinkMetricsPorts, NodeGroupSize, WorkerGroupSize } from '../../infra/gcp/index.js';
 
 /** Where Terraform keeps the state of one environment. */
 export interface GcsStateBackend {
@@ -39,6 +39,10 @@ export interface AnalyticsPlatformConfig {
   readonly job: {
     readonly parallelism: number;
     readonly desiredState: FlinkJobState;
+    /** Exactly-once checkpoints; results and lake files become visible at this pace. */
+    readonly checkpointIntervalSeconds: number;
+    /** Flink's Prometheus reporter on the JobManager and TaskManagers; the savepoints go to the data lake's state bucket. */
+    readonly metricsPorts: FlinkMetricsPorts;
   };
   readonly aws: AwsVpcPeer & {
     readonly region: string;
@@ -69,7 +73,7 @@ export const devConfig: AnalyticsPlatformConfig = {
     idleDeleteTtlSeconds: 3600,
   },
   dataLake: { checkpointRetentionDays: 3, savepointRetentionDays: 7, lakeNearlineAfterDays: 30, forceDestroy: true },
-  job: { parallelism: 2, desiredState: 'running' },
+  job: { parallelism: 2, desiredState: 'running', checkpointIntervalSeconds: 10, metricsPorts: { from: 9249, to: 9259 } },
   aws: {
     region: 'eu-west-1',
     vpcId: 'vpc-0a1b2c3d4e5f60718',
@@ -104,7 +108,7 @@ export const prodConfig: AnalyticsPlatformConfig = {
     workers: { count: 2, machineType: 'n2-highmem-4', bootDiskSizeGb: 200 },
   },
   dataLake: { checkpointRetentionDays: 7, savepointRetentionDays: 30, lakeNearlineAfterDays: 30, forceDestroy: false },
-  job: { parallelism: 4, desiredState: 'running' },
+  job: { parallelism: 4, desiredState: 'running', checkpointIntervalSeconds: 10, metricsPorts: { from: 9249, to: 9259 } },
   aws: {
     region: 'eu-west-1',
     vpcId: 'vpc-0f1e2d3c4b5a69788',

@@ -80,6 +80,7 @@ describe('FlinkJob', () => {
       '--group', 'analytics',
       '--transactional-id-prefix', 'order-analytics',
       '--checkpoints', 'gs://shop-analytics-flink-state/checkpoints',
+      '--checkpoint-interval', '10 s',
       '--lake', 'gs://shop-analytics-lake/lake',
     ]);
     expect(manifest.flinkConfig).toMatchObject({
@@ -89,6 +90,18 @@ describe('FlinkJob', () => {
       'containerized.taskmanager.env.AWS_ROLE_ARN': expect.stringMatching(/^\$\{aws_iam_role\.identity_msk-role_\w+\.arn\}$/),
       'containerized.taskmanager.env.AWS_WEB_IDENTITY_TOKEN_FILE': '/var/run/flink-aws-web-identity/token',
     });
+  });
+
+  it("configures Flink's Prometheus reporter on a port range and the checkpoint interval from props", () => {
+    const manifest = manifestOf(synthesizeJob({ checkpointIntervalSeconds: 30, metricsPorts: { from: 9300, to: 9310 } }).objectNamed);
+    expect(manifest.flinkConfig).toMatchObject({
+      'metrics.reporter.prom.factory.class': 'org.apache.flink.metrics.prometheus.PrometheusReporterFactory',
+      'metrics.reporter.prom.port': '9300-9310',
+    });
+    expect(manifest.args.slice(manifest.args.indexOf('--checkpoint-interval'), manifest.args.indexOf('--checkpoint-interval') + 2)).toEqual([
+      '--checkpoint-interval',
+      '30 s',
+    ]);
   });
 
   it('carries the stop request to the launcher', () => {
@@ -132,6 +145,9 @@ describe('FlinkJob', () => {
     [{ entryClass: 'not a class' }, /FlinkJob: entryClass must be a fully qualified Java class name/],
     [{ jarPath: fileURLToPath(import.meta.url) }, /FlinkJob: jarPath must be a path to a .jar file/],
     [{ jobName: 'Order_Analytics' }, /FlinkJob: jobName must be a lowercase name/],
+    [{ checkpointIntervalSeconds: 0 }, /FlinkJob: checkpointIntervalSeconds must be an integer of at least 1, got 0/],
+    [{ metricsPorts: { from: 9260, to: 9250 } }, /FlinkJob: metricsPorts must be a range of unprivileged ports \(1024-65535\), from <= to/],
+    [{ metricsPorts: { from: 80, to: 90 } }, /FlinkJob: metricsPorts must be a range of unprivileged ports/],
   ])('rejects %j', (override, message) => {
     expect(() => synthesizeJob(override)).toThrow(message);
   });
