@@ -2,6 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { LOG_GROUP_WITHOUT_CMK, acknowledgeCheckov } from './policy-acknowledgements';
 
 export interface ApiFirewallProps {
   /** Name of the web ACL, its metrics and (after `aws-waf-logs-`) its log group. */
@@ -106,6 +107,12 @@ export class ApiFirewall extends Construct {
         },
       ],
     });
+    acknowledgeCheckov(this.webAcl, [
+      {
+        id: 'CKV_AWS_192',
+        reason: "No JVM serves behind this ACL: the gateway and every service are Node.js, so Log4j's message lookup cannot be reached through it.",
+      },
+    ]);
     this.webAclArn = this.webAcl.attrArn;
 
     // WAF requires the `aws-waf-logs-` prefix and the log group's ARN without the `:*` CDK's logGroupArn carries.
@@ -115,6 +122,12 @@ export class ApiFirewall extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    acknowledgeCheckov(this.logGroup, [
+      {
+        ...LOG_GROUP_WITHOUT_CMK,
+        reason: 'CloudWatch Logs encrypts it at rest with its own keys; it keeps the requests WAF acted on with the Authorization header redacted, and IAM on the log group decides who reads it.',
+      },
+    ]);
     const logging = new wafv2.CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,
       logDestinationConfigs: [

@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct, type IDependable } from 'constructs';
 import { acknowledgeFindings, managedPolicyFinding, wildcardResourceFinding } from './nag-acknowledgements';
+import { DEPLOY_TIME_HANDLER, OUTSIDE_VPC, acknowledgeCheckov, acknowledgeCheckovOnStackSingleton } from './policy-acknowledgements';
 
 /** What a workload needs from the cluster it runs on: the cluster, its namespace, and when that namespace exists. */
 export interface IWorkloadCluster {
@@ -218,6 +219,13 @@ function acknowledgeClusterFindings(cluster: eks.Cluster, workers: eks.Nodegroup
       ],
       "aws-eks-v2's kubectl handler: CDK sets its runtime and roles (logs, VPC ENIs, the kubectl layer's image pull, invoking its own versions).",
     );
+    // Both run in the cluster's VPC, so only the deploy-time and environment checks need a word.
+    const environmentWithoutSecret = {
+      id: 'CKV_AWS_173',
+      reason: "aws-eks-v2's kubectl provider: its environment holds an STS endpoint setting and the handler's ARN, no secret.",
+    };
+    acknowledgeCheckov(handler, [...DEPLOY_TIME_HANDLER, environmentWithoutSecret]);
+    acknowledgeCheckov(kubectlProvider.node.findChild('Provider').node.findChild('framework-onEvent'), [...DEPLOY_TIME_HANDLER, environmentWithoutSecret]);
   }
   if (cluster.albController) {
     acknowledgeFindings(
@@ -225,5 +233,15 @@ function acknowledgeClusterFindings(cluster: eks.Cluster, workers: eks.Nodegroup
       LOAD_BALANCER_CONTROLLER_WILDCARDS.map((resource) => `AwsSolutions-IAM5[Resource::${resource}]`),
       'The AWS Load Balancer Controller creates and tags load balancers, target groups and security groups whose ARNs exist only at run time; this is its upstream policy.',
     );
+    const serviceAccount = cluster.albController.node.findChild('alb-sa');
+    acknowledgeCheckov(serviceAccount.node.findChild('Role').node.findChild('DefaultPolicy'), [
+      {
+        id: 'CKV_AWS_111',
+        reason:
+          "The AWS Load Balancer Controller's upstream policy: it creates load balancers, target groups and security groups whose ARNs exist only at run time, most writes conditioned on the controller's cluster tag.",
+      },
+    ]);
+    // The service account's trust conditions are a CfnJson, resolved by a CDK handler added once per stack.
+    acknowledgeCheckovOnStackSingleton(cluster, 'AWSCDKCfnUtilsProviderCustomResourceProvider/Handler', [...DEPLOY_TIME_HANDLER, OUTSIDE_VPC]);
   }
 }

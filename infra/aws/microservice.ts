@@ -6,6 +6,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { IWorkloadCluster } from './cluster';
+import { type CheckovAcknowledgement, checkovSkipAnnotations } from './policy-acknowledgements';
 import { REPOSITORY_ROOT, RUNTIME_DIRECTORY, requireSourceFile } from './repository-layout';
 
 /** A fixed number of replicas. */
@@ -111,6 +112,22 @@ const SHUTDOWN_CLOSE_TIMEOUT_SECONDS = 20;
 /** Between the process's own forced exit and the kubelet's SIGKILL. */
 const SHUTDOWN_MARGIN_SECONDS = 5;
 const SHUTDOWN_VARIABLES = ['SHUTDOWN_DRAIN_MS', 'SHUTDOWN_CLOSE_TIMEOUT_MS'];
+/** checkov findings on every service's Deployment that this design answers another way (the reasons may not contain '='). */
+const DEPLOYMENT_ACKNOWLEDGEMENTS: readonly CheckovAcknowledgement[] = [
+  {
+    id: 'CKV_K8S_11',
+    reason: 'CPU is requested and not capped: a CFS quota throttles the Node.js event loop even when the node has idle cores, and the request is what the scheduler and the HPA count on',
+  },
+  {
+    id: 'CKV_K8S_43',
+    reason: "The tag is the sha256 of the image's build inputs in CDK's asset repository, whose tags are immutable, so it names one image as a digest would",
+  },
+  {
+    id: 'CKV_K8S_15',
+    reason: 'The tag is immutable (a content hash in an ECR repository with immutable tags), so IfNotPresent always runs the image the manifest names',
+  },
+];
+
 /** The `nonroot` user of the distroless Node.js image. */
 const NONROOT_UID = 65532;
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -187,7 +204,7 @@ export class Microservice extends Construct implements iam.IGrantable {
     const deployment = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: serviceName, namespace, labels },
+      metadata: { name: serviceName, namespace, labels, annotations: checkovSkipAnnotations(serviceName, DEPLOYMENT_ACKNOWLEDGEMENTS) },
       spec: {
         // With an HPA the replica count belongs to the HPA; setting it here would reset the scale on every deploy.
         ...(isAutoscaled(scaling) ? {} : { replicas: scaling.replicas }),

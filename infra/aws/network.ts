@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { DEPLOY_TIME_HANDLER, LOG_GROUP_WITHOUT_CMK, OUTSIDE_VPC, acknowledgeCheckov, acknowledgeCheckovOnStackSingleton } from './policy-acknowledgements';
 
 export interface NetworkProps {
   /**
@@ -68,6 +69,9 @@ export class Network extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup) });
+    acknowledgeCheckov(flowLogGroup, [LOG_GROUP_WITHOUT_CMK]);
+    // restrictDefaultSecurityGroup empties the default security group through a CDK handler added once per stack.
+    acknowledgeCheckovOnStackSingleton(this, 'Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler', [...DEPLOY_TIME_HANDLER, OUTSIDE_VPC]);
 
     if (props.interfaceEndpoints ?? true) {
       const endpoints = {
