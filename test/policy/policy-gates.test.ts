@@ -20,10 +20,18 @@ const progress = consoleProgress();
 /** `CKV_AWS_117 Ensure that AWS Lambda ... — AWS::Lambda::Function.Handler (Shop-dev.template.json)`, one line per finding. */
 const describeFinding = (finding: CheckovFinding) => `${finding.check_id} ${finding.check_name} — ${finding.resource} (${basename(finding.file_abs_path)})`;
 
+/**
+ * One line per framework: passed, failed and not acknowledged, acknowledged. checkov itself counts an acknowledgement it
+ * reads as skipped; for Terraform JSON the gate reads them (`acknowledgedByGate`) from checkov's failures.
+ */
 function reportCounts(framework: string, report: CheckovReport, acknowledgedByGate = 0) {
   const { passed, failed, skipped, resource_count } = report.summary;
-  const gate = acknowledgedByGate > 0 ? `, of which ${acknowledgedByGate} acknowledged in the resource's // block` : '';
-  progress('checkov', `${framework}: ${passed} passed, ${failed} failed${gate}, ${skipped} skipped (acknowledged) over ${resource_count} resources`);
+  const where = acknowledgedByGate > 0 ? " in the resources' // blocks" : '';
+  const resources = resource_count > 0 ? ` over ${resource_count} resources` : '';
+  progress(
+    'checkov',
+    `${framework}: ${passed} passed, ${failed - acknowledgedByGate} failed, ${skipped + acknowledgedByGate} acknowledged${where}${resources}`,
+  );
 }
 
 describe('policy gates: cfn-lint and checkov over the AWS and GCP syntheses and the Kubernetes objects', () => {
