@@ -121,6 +121,12 @@ export class Cluster extends Construct implements IWorkloadCluster {
       removalPolicy,
     });
 
+    // The control plane encrypts and decrypts the secrets' data keys with its own role (what EKS documents for the
+    // cluster role; aws-eks-v2, unlike aws-eks, does not grant it), from the moment the cluster is created.
+    secretsKey
+      .grant(cluster.role, 'kms:Encrypt', 'kms:Decrypt', 'kms:ListGrants', 'kms:DescribeKey')
+      .applyBefore(cluster.node.defaultChild as CfnResource);
+
     const workers = cluster.addNodegroupCapacity('Workers', {
       instanceTypes: [props.nodeInstanceType ?? new ec2.InstanceType('t3.medium')],
       amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,

@@ -1,7 +1,7 @@
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../../infra/aws';
-import { logicalIdOf, manifestsOf, newStack, newVpc, SYNTH_TIMEOUT } from './support';
+import { logicalIdOf, manifestsOf, newStack, newVpc, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 describe('Cluster', () => {
   let template: Template;
@@ -48,11 +48,22 @@ describe('Cluster', () => {
     });
   });
 
-  it('envelope-encrypts Kubernetes secrets with a customer managed key that rotates', () => {
+  it('envelope-encrypts Kubernetes secrets with a customer managed key that rotates, which the cluster role may use', () => {
     const keyId = logicalIdOf(template, 'AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::EKS::Cluster', {
       EncryptionConfig: [{ Provider: { KeyArn: { 'Fn::GetAtt': [keyId, 'Arn'] } }, Resources: ['secrets'] }],
     });
+    // The cluster role may use this key, and only this key.
+    const clusterRoleId = logicalIdOf(template, 'AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'eks.amazonaws.com' } })] }),
+    });
+    expect(statementsOfRole(template, clusterRoleId)).toEqual([
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ListGrants'], Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+    ]);
+    // Attached before the cluster is created, not only eventually.
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: clusterRoleId }] } }));
+    const [eksCluster] = Object.values(template.findResources('AWS::EKS::Cluster'));
+    expect(eksCluster?.DependsOn).toContain(policyId);
   });
 
   it('creates the workload namespace under the restricted pod security standard and grants operators admin', () => {
