@@ -231,7 +231,7 @@ describe('shopper B never reaches shopper A', () => {
     const ownOrder = await call('POST', '/api/orders', 'shopper B', { items: [{ productId: fixtures.productId, quantity: 1 }] });
     expect(ownOrder.status).toBe(201);
 
-    const spoofedHeaders = { 'x-caller-subject': ada.sub, 'x-caller-groups': 'admin', 'x-caller-service': 'orders' };
+    const spoofedHeaders = { 'x-caller-subject': ada.sub, 'x-caller-roles': 'admin', 'x-caller-service': 'orders' };
     for (const headers of [{}, spoofedHeaders]) {
       const list = await call('GET', '/api/orders?limit=100', 'shopper B', undefined, headers);
       expect(list.status).toBe(200);

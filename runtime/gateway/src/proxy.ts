@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CALLER_HEADERS } from '../../shared/server';
+import { ADMIN_ROLE, CALLER_HEADERS } from '../../shared/server';
 import type { PublicRoute, TimeoutClass, UpstreamName } from './public-routes';
 import { UpstreamUnavailableError, type Upstream, type UpstreamResponse } from './upstream';
 
@@ -65,7 +65,7 @@ export async function publicApiProxy(app: FastifyInstance, options: PublicApiPro
         const headers: Record<string, string> = { 'x-request-id': request.id, 'x-forwarded-for': request.ip };
         if (request.principal !== undefined) {
           headers[CALLER_HEADERS.subject] = request.principal.subject;
-          headers[CALLER_HEADERS.groups] = request.principal.groups.join(',');
+          headers[CALLER_HEADERS.roles] = request.principal.admin ? ADMIN_ROLE : '';
         }
         const { 'content-type': contentType, 'idempotency-key': idempotencyKey } = request.headers;
         if (contentType !== undefined) headers['content-type'] = contentType;

@@ -20,12 +20,13 @@ declare module 'fastify' {
 }
 
 /** The identity headers; see docs/architecture.md, "Identity and access". */
-export const CALLER_HEADERS = { subject: 'x-caller-subject', groups: 'x-caller-groups', service: 'x-caller-service' } as const;
+export const CALLER_HEADERS = { subject: 'x-caller-subject', roles: 'x-caller-roles', service: 'x-caller-service' } as const;
 
-export interface CallerIdentityOptions {
-  /** Group whose members are administrators. @default 'admin' (the identity provider's admin group) */
-  readonly adminGroup?: string;
-}
+/**
+ * The platform's one role, in `x-caller-roles`. The gateway derives it from the identity provider's
+ * groups (OIDC_ADMIN_GROUP), so the services never depend on how the provider names its groups.
+ */
+export const ADMIN_ROLE = 'admin';
 
 const single = (value: string | string[] | undefined): string | undefined => {
   const text = Array.isArray(value) ? undefined : value?.trim();
@@ -33,22 +34,21 @@ const single = (value: string | string[] | undefined): string | undefined => {
 };
 
 /** The caller named by the identity headers. A service wins over a user subject it forwards: it acts with its own rights. */
-export function callerFrom(headers: FastifyRequest['headers'], adminGroup: string): Caller | undefined {
+export function callerFrom(headers: FastifyRequest['headers']): Caller | undefined {
   const service = single(headers[CALLER_HEADERS.service]);
   if (service !== undefined) return { kind: 'service', name: service };
   const subject = single(headers[CALLER_HEADERS.subject]);
   if (subject === undefined) return undefined;
-  const groups = (single(headers[CALLER_HEADERS.groups]) ?? '').split(',').map((group) => group.trim());
-  return { kind: 'user', subject, admin: groups.includes(adminGroup) };
+  const roles = (single(headers[CALLER_HEADERS.roles]) ?? '').split(',').map((role) => role.trim());
+  return { kind: 'user', subject, admin: roles.includes(ADMIN_ROLE) };
 }
 
 /** Decorates every request with `request.caller`, read from the identity headers. */
 export const callerIdentity = fp(
-  async (app: FastifyInstance, options: CallerIdentityOptions) => {
-    const adminGroup = options.adminGroup ?? 'admin';
+  async (app: FastifyInstance) => {
     app.decorateRequest('caller', undefined);
     app.addHook('onRequest', (request, _reply, done) => {
-      request.caller = callerFrom(request.headers, adminGroup);
+      request.caller = callerFrom(request.headers);
       done();
     });
   },

@@ -7,12 +7,12 @@ describe('callerFrom', () => {
     ['no identity headers', {}, undefined],
     ['a blank subject', { 'x-caller-subject': '  ' }, undefined],
     ['a shopper', asUser(ADA), { kind: 'user', subject: ADA, admin: false }],
-    ['a shopper without a groups header', { 'x-caller-subject': ADA }, { kind: 'user', subject: ADA, admin: false }],
-    ['an administrator among other groups', { 'x-caller-subject': ADMIN, 'x-caller-groups': 'beta, admin' }, { kind: 'user', subject: ADMIN, admin: true }],
-    ['a group that only contains the word', { 'x-caller-subject': ADA, 'x-caller-groups': 'admins,not-admin' }, { kind: 'user', subject: ADA, admin: false }],
+    ['a shopper without a roles header', { 'x-caller-subject': ADA }, { kind: 'user', subject: ADA, admin: false }],
+    ['an administrator among other roles', { 'x-caller-subject': ADMIN, 'x-caller-roles': 'beta, admin' }, { kind: 'user', subject: ADMIN, admin: true }],
+    ['a role that only contains the word', { 'x-caller-subject': ADA, 'x-caller-roles': 'admins,not-admin' }, { kind: 'user', subject: ADA, admin: false }],
     ['a service forwarding a user', { ...asService('orders'), ...asAdmin() }, { kind: 'service', name: 'orders' }],
   ] as const)('reads %s', (_case, headers, expected) => {
-    expect(callerFrom(headers, 'admin')).toEqual(expected);
+    expect(callerFrom(headers)).toEqual(expected);
   });
 });
 

@@ -6,6 +6,6 @@ export const ADA = '6f1d2c3a-0b7e-4c1a-9d3e-000000000a0a';
 export const GRACE = '6f1d2c3a-0b7e-4c1a-9d3e-000000000c0c';
 export const ADMIN = '6f1d2c3a-0b7e-4c1a-9d3e-0000000ad000';
 
-export const asUser = (subject: string) => ({ 'x-caller-subject': subject, 'x-caller-groups': '' });
-export const asAdmin = (subject = ADMIN) => ({ 'x-caller-subject': subject, 'x-caller-groups': 'admin' });
+export const asUser = (subject: string) => ({ 'x-caller-subject': subject, 'x-caller-roles': '' });
+export const asAdmin = (subject = ADMIN) => ({ 'x-caller-subject': subject, 'x-caller-roles': 'admin' });
 export const asService = (name: string) => ({ 'x-caller-service': name });

@@ -284,6 +284,6 @@ describe('who may do what', () => {
     appWith();
     await create({ email: 'ada@example.com', name: 'Ada' });
     expect((await read(ADA, asUser(ADMIN))).statusCode).toBe(404);
-    expect((await app.inject({ url: '/users', headers: { 'x-caller-subject': ADMIN, 'x-caller-groups': 'admins,shop-admin' } })).statusCode).toBe(403);
+    expect((await app.inject({ url: '/users', headers: { 'x-caller-subject': ADMIN, 'x-caller-roles': 'admins,shop-admin' } })).statusCode).toBe(403);
   });
 });
