@@ -89,7 +89,8 @@ export const migrations: readonly Migration[] = [
   {
     version: 4,
     name: 'index for the idempotency keys retention',
-    statements: ['CREATE INDEX IF NOT EXISTS ix_idempotency_created ON idempotency_keys (created_at)'],
+    // MySQL 8 (Aurora MySQL 3) has no CREATE INDEX IF NOT EXISTS, which only MariaDB accepts; a version runs once.
+    statements: ['CREATE INDEX ix_idempotency_created ON idempotency_keys (created_at)'],
   },
   {
     version: 5,
