@@ -7,6 +7,7 @@ import com.cloudshop.analytics.functions.OrderWatermarks;
 import com.cloudshop.analytics.functions.RejectionSplitter;
 import com.cloudshop.analytics.functions.SalesAggregate;
 import com.cloudshop.analytics.functions.CurrencySalesMerge;
+import com.cloudshop.analytics.functions.CurrencyShard;
 import com.cloudshop.analytics.functions.ShardSalesEmitter;
 import com.cloudshop.analytics.records.DeadLetter;
 import com.cloudshop.analytics.records.DeadLetterSerializer;
@@ -34,6 +35,8 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
@@ -75,14 +78,6 @@ public final class OrderAnalyticsJob {
                     "windowStart", Types.LONG,
                     "windowEnd", Types.LONG,
                     "sales", SALES_ACCUMULATOR));
-
-    /**
-     * Shards per currency of the first aggregation phase: enough for the (currency, shard) keys to
-     * spread over prod's parallelism of 4 even when the shop sells in one currency, few enough that
-     * the per-currency merge adds a handful of small maps per window. Part of the state's keys:
-     * changing it needs a restart without the window state.
-     */
-    static final int SALES_SHARDS = 32;
 
     /** Producer transactions must outlive a checkpoint plus a restart, and stay within the brokers' 15-minute maximum. */
     private static final String TRANSACTION_TIMEOUT_MS = Long.toString(Duration.ofMinutes(15).toMillis());
@@ -167,6 +162,9 @@ public final class OrderAnalyticsJob {
     public void buildPipeline(StreamExecutionEnvironment env) {
         // Every record type has a Flink serializer; fail at build time rather than fall back to Kryo.
         env.getConfig().disableGenericTypes();
+        // No defensive copy of every record between chained operators: none of the job's functions keeps or
+        // changes an input it has passed on (CurrencySalesMerge copies what it keeps).
+        env.getConfig().enableObjectReuse();
 
         SingleOutputStreamOperator<OrderEvent> validOrders = env
                 .fromSource(orders, OrderWatermarks.strategy(flags.outOfOrderness(), flags.idleness()), "orders-source")
@@ -175,15 +173,19 @@ public final class OrderAnalyticsJob {
                 .name("split-rejected-orders")
                 .uid("split-rejected-orders");
 
-        DataStream<OrderEvent> firstDeliveries = validOrders
-                .keyBy(order -> order.eventId, Types.STRING)
+        SingleOutputStreamOperator<OrderEvent> firstDeliveries = validOrders
+                .keyBy(new CurrencyShard(), CurrencyShard.TYPE)
                 .process(new FirstDeliveryFilter(flags.deduplicationMemory()))
                 .name("drop-redelivered-orders")
                 .uid("drop-redelivered-orders");
         // After deduplication: the lake holds every accepted event once, however often the outbox delivered it.
         firstDeliveries.sinkTo(lake).name("data-lake").uid("data-lake-sink");
 
-        SalesWindows sales = salesPerCurrency(firstDeliveries, flags.window(), flags.lateness());
+        // Still partitioned by CurrencyShard: the first sales phase runs in the same task, without a shuffle.
+        SalesWindows sales = salesPerCurrency(
+                DataStreamUtils.reinterpretAsKeyedStream(firstDeliveries, new CurrencyShard(), CurrencyShard.TYPE),
+                flags.window(),
+                flags.lateness());
         sales.perCurrency().sinkTo(results).name("analytics-results").uid("analytics-results-sink");
 
         DataStream<DeadLetter> lateOrders = sales.lateOrders()
@@ -209,14 +211,12 @@ public final class OrderAnalyticsJob {
     /**
      * Tumbling event-time windows per currency, with allowed lateness; later orders go to
      * {@link #LATE_ORDERS}. Summed in two phases so that one busy currency is not one hot key: per
-     * (currency, shard of the order id) in Flink's window operator, then per (currency, window) in
+     * {@link CurrencyShard} in Flink's window operator, then per (currency, window) in
      * {@link CurrencySalesMerge}, which publishes what a window keyed by currency alone would have.
      */
-    static SalesWindows salesPerCurrency(DataStream<OrderEvent> orders, Duration window, Duration lateness) {
-        SingleOutputStreamOperator<ShardSales> perShard = orders
-                .keyBy(
-                        order -> Tuple2.of(order.payload.currency, Math.floorMod(order.payload.orderId.hashCode(), SALES_SHARDS)),
-                        Types.TUPLE(Types.STRING, Types.INT))
+    static SalesWindows salesPerCurrency(
+            KeyedStream<OrderEvent, Tuple2<String, Integer>> ordersByShard, Duration window, Duration lateness) {
+        SingleOutputStreamOperator<ShardSales> perShard = ordersByShard
                 .window(TumblingEventTimeWindows.of(Time.milliseconds(window.toMillis())))
                 .allowedLateness(Time.milliseconds(lateness.toMillis()))
                 .sideOutputLateData(LATE_ORDERS)

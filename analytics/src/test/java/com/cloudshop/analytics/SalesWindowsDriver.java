@@ -1,6 +1,7 @@
 package com.cloudshop.analytics;
 
 import com.cloudshop.analytics.OrderAnalyticsJob.SalesWindows;
+import com.cloudshop.analytics.functions.CurrencyShard;
 import com.cloudshop.analytics.functions.FirstDeliveryFilter;
 import com.cloudshop.analytics.records.OrderEvent;
 import com.cloudshop.analytics.records.WindowResult;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -34,10 +34,12 @@ final class SalesWindowsDriver implements AutoCloseable {
     SalesWindowsDriver(Duration window, Duration lateness) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         SalesWindows windows = OrderAnalyticsJob.salesPerCurrency(
-                env.fromCollection(List.of(), TypeInformation.of(OrderEvent.class)), window, lateness);
+                env.fromCollection(List.of(), TypeInformation.of(OrderEvent.class)).keyBy(new CurrencyShard(), CurrencyShard.TYPE),
+                window,
+                lateness);
         Duration memory = window.plus(lateness).plus(Duration.ofHours(1));
         stages.add(new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new FirstDeliveryFilter(memory)), order -> order.eventId, Types.STRING));
+                new KeyedProcessOperator<>(new FirstDeliveryFilter(memory)), new CurrencyShard(), CurrencyShard.TYPE));
         perShard = harnessOf(windows.perShard().getTransformation());
         stages.add(perShard);
         stages.add(harnessOf(windows.perCurrency().getTransformation()));

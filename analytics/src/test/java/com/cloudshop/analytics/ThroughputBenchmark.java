@@ -15,7 +15,10 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -26,16 +29,20 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Throughput of the job on this machine through a real local Kafka: loads N synthetic orders into
- * {@code orders} (3 partitions, as the local platform declares it), then starts the job and waits
- * until its checkpointed consumer offsets reach the end of the topic, i.e. until every order has
- * been decoded, validated, deduplicated, windowed, written to the lake and checkpointed.
+ * {@code orders} (3 partitions, as the local platform declares it), then, for parallelism 1 and 2
+ * in turn, starts the job with a fresh consumer group and waits until its checkpointed consumer
+ * offsets reach the end of the topic, i.e. until every order has been decoded, validated,
+ * deduplicated, windowed, written to the lake and checkpointed.
+ *
+ * <p>The load generator runs in this JVM before the job starts; its CPU time is measured and
+ * printed on its own, and the job's figures count only CPU spent after the job made progress.
  *
  * <p>Run with {@code mvn -f analytics/pom.xml -Pbench verify [-Dbench.events=N]}.
  */
 public final class ThroughputBenchmark {
 
-    private static final String GROUP = "order-analytics-bench";
     private static final List<String> CURRENCIES = List.of("EUR", "USD", "GBP");
+    private static final List<Integer> PARALLELISMS = List.of(1, 2);
 
     private ThroughputBenchmark() {}
 
@@ -46,18 +53,29 @@ public final class ThroughputBenchmark {
             kafka.createTopics(Map.of(
                     PlatformContract.ORDERS_TOPIC, 3, PlatformContract.RESULTS_TOPIC, 1, PlatformContract.DEAD_LETTER_TOPIC, 1));
             long loadStarted = System.nanoTime();
+            long cpuBeforeLoad = jvmCpuNanos();
             publishSyntheticOrders(kafka, events);
-            System.out.printf("loaded %,d orders into Kafka in %.1f s%n", events, seconds(System.nanoTime() - loadStarted));
+            double loadSeconds = seconds(System.nanoTime() - loadStarted);
+            System.out.printf("generator: loaded %,d orders into Kafka in %.1f s using %.1f s of this JVM's CPU "
+                            + "(before any job runs; not counted below)%n",
+                    events, loadSeconds, seconds(jvmCpuNanos() - cpuBeforeLoad));
 
-            JobFlags flags = JobFlags.parse("--brokers", kafka.bootstrapServers(), "--group", GROUP,
-                    "--checkpoints", work.resolve("checkpoints").toUri().toString(),
-                    "--lake", work.resolve("lake").toUri().toString(), "--checkpoint-interval", "2 s");
-            long jobStarted = System.nanoTime();
-            JobClient job = OrderAnalyticsJob.onKafkaIn(flags).executeAsync(OrderAnalyticsJob.NAME);
-            try {
-                measure(kafka, events, jobStarted);
-            } finally {
-                job.cancel().get(1, TimeUnit.MINUTES);
+            for (int parallelism : PARALLELISMS) {
+                String group = "order-analytics-bench-p" + parallelism;
+                JobFlags flags = JobFlags.parse("--brokers", kafka.bootstrapServers(), "--group", group,
+                        "--checkpoints", work.resolve("checkpoints-p" + parallelism).toUri().toString(),
+                        "--lake", work.resolve("lake-p" + parallelism).toUri().toString(), "--checkpoint-interval", "2 s");
+                Configuration configuration = flags.flinkConfiguration();
+                configuration.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+                StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
+                OrderAnalyticsJob.onKafka(flags).buildPipeline(env);
+                long jobStarted = System.nanoTime();
+                JobClient job = env.executeAsync(OrderAnalyticsJob.NAME);
+                try {
+                    measure(kafka, group, parallelism, events, jobStarted);
+                } finally {
+                    job.cancel().get(1, TimeUnit.MINUTES);
+                }
             }
         }
     }
@@ -86,30 +104,32 @@ public final class ThroughputBenchmark {
         }
     }
 
-    private static void measure(LocalKafkaBroker kafka, int events, long jobStarted) throws Exception {
+    private static void measure(LocalKafkaBroker kafka, String group, int parallelism, int events, long jobStarted)
+            throws Exception {
         Map<TopicPartition, Long> endOffsets = endOffsets(kafka);
         long firstProgressAt = 0;
         long consumedAtFirstProgress = 0;
         long cpuAtFirstProgress = 0;
         Instant deadline = Instant.now().plus(Duration.ofMinutes(15));
         while (Instant.now().isBefore(deadline)) {
-            long consumed = committedOffsets(kafka).values().stream().mapToLong(Long::longValue).sum();
+            long consumed = committedOffsets(kafka, group).values().stream().mapToLong(Long::longValue).sum();
             if (consumed > 0 && firstProgressAt == 0) {
                 firstProgressAt = System.nanoTime();
                 consumedAtFirstProgress = consumed;
-                cpuAtFirstProgress = jobCpuNanos();
+                cpuAtFirstProgress = jvmCpuNanos();
             }
             if (consumed >= events) {
                 long finishedAt = System.nanoTime();
-                System.out.printf("all %,d orders processed and checkpointed %.1f s after job submission: %,.0f orders/s including start-up%n",
-                        events, seconds(finishedAt - jobStarted), events / seconds(finishedAt - jobStarted));
-                if (finishedAt > firstProgressAt && consumed > consumedAtFirstProgress) {
-                    System.out.printf("steady state (first to last checkpoint): %,.0f orders/s wall clock, "
-                                    + "%,.0f orders per CPU second of the job's JVM (machine load average %.1f)%n",
-                            (consumed - consumedAtFirstProgress) / seconds(finishedAt - firstProgressAt),
-                            (consumed - consumedAtFirstProgress) / seconds(jobCpuNanos() - cpuAtFirstProgress),
-                            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-                }
+                double steadySeconds = seconds(finishedAt - firstProgressAt);
+                long steadyOrders = consumed - consumedAtFirstProgress;
+                System.out.printf("parallelism %d: all %,d orders processed and checkpointed %.1f s after job submission "
+                                + "(%,.0f orders/s including start-up); steady state (first to last checkpoint, %,d orders "
+                                + "in %.1f s): %,.0f orders/s wall clock, %,.0f orders per CPU second of the job's JVM; "
+                                + "load average %.2f%n",
+                        parallelism, events, seconds(finishedAt - jobStarted), events / seconds(finishedAt - jobStarted),
+                        steadyOrders, steadySeconds, steadyOrders / steadySeconds,
+                        steadyOrders / seconds(jvmCpuNanos() - cpuAtFirstProgress),
+                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 return;
             }
             Thread.sleep(250);
@@ -126,9 +146,9 @@ public final class ThroughputBenchmark {
                 .collect(Collectors.toMap(Map.Entry::getKey, entry -> entry.getValue().offset()));
     }
 
-    private static Map<TopicPartition, Long> committedOffsets(LocalKafkaBroker kafka) throws Exception {
+    private static Map<TopicPartition, Long> committedOffsets(LocalKafkaBroker kafka, String group) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed =
-                kafka.admin().listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get();
+                kafka.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         return committed.entrySet().stream()
                 .filter(entry -> entry.getValue() != null)
                 .collect(Collectors.toMap(Map.Entry::getKey, entry -> entry.getValue().offset()));
@@ -138,7 +158,7 @@ public final class ThroughputBenchmark {
      * CPU time of this JVM, which runs the job (the broker has its own process): a figure that other
      * work on a shared machine does not distort the way it distorts wall-clock throughput.
      */
-    private static long jobCpuNanos() {
+    private static long jvmCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 

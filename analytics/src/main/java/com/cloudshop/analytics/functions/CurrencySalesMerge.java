@@ -49,7 +49,8 @@ public final class CurrencySalesMerge extends KeyedProcessFunction<Tuple2<String
 
     @Override
     public void processElement(ShardSales partial, Context context, Collector<WindowResult> out) throws Exception {
-        salesByShard.put(partial.shard, partial.sales);
+        // A copy: with object reuse the input may be handed out again, and upstream may still be changing its accumulator.
+        salesByShard.put(partial.shard, SalesAggregate.copy(partial.sales));
         long lastMillisecond = partial.windowEnd - 1;
         TimerService timers = context.timerService();
         if (timers.currentWatermark() >= lastMillisecond) {

@@ -2,48 +2,82 @@ package com.cloudshop.analytics.functions;
 
 import com.cloudshop.analytics.records.OrderEvent;
 import java.time.Duration;
-import org.apache.flink.api.common.state.StateTtlConfig;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.time.Time;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Keyed by {@code eventId}: lets the first delivery of an event through and drops redeliveries.
- * The orders service publishes through an outbox with at-least-once delivery, and the contract
- * asks consumers to deduplicate on {@code eventId}. An event id is remembered for as long as a
- * redelivery could still change a window; after that the window is closed and the copy would go
- * to the dead-letter topic as late anyway.
+ * Lets the first delivery of an event through and drops redeliveries. The orders service publishes
+ * through an outbox with at-least-once delivery, and the contract asks consumers to deduplicate on
+ * {@code eventId}.
+ *
+ * <p>Keyed by {@link CurrencyShard} rather than by event id: copies of an event share that key, and
+ * the first sales phase, keyed the same way, then follows in the same task without another shuffle
+ * of every order.
+ *
+ * <p>An event id is remembered until the watermark passes the event's time plus {@code memory}
+ * (out-of-orderness + window + lateness): as long as a copy could still change a window. After
+ * that a copy would be too late for its window anyway. Measured in event time, not wall-clock time,
+ * the state holds the ids of the last few minutes of orders whatever the pace: a job catching up on
+ * a backlog does not remember (and checkpoint) every id it read in the last minutes. Expired ids are
+ * swept by one timer per key and minute, not one per event, and a sweep touches only its own ids.
  */
-public final class FirstDeliveryFilter extends KeyedProcessFunction<String, OrderEvent, OrderEvent> {
+public final class FirstDeliveryFilter extends KeyedProcessFunction<Tuple2<String, Integer>, OrderEvent, OrderEvent> {
 
-    private final Duration memory;
-    private transient ValueState<Boolean> seen;
+    private static final long SWEEP_MILLIS = Duration.ofMinutes(1).toMillis();
+
+    private final long memoryMillis;
+    private transient MapState<String, Boolean> remembered;
+    /** The ids each sweep forgets, so that a sweep touches only what it removes. */
+    private transient MapState<Long, List<String>> idsBySweep;
     private transient Counter duplicateOrders;
 
     public FirstDeliveryFilter(Duration memory) {
-        this.memory = memory;
+        this.memoryMillis = memory.toMillis();
     }
 
     @Override
     public void open(Configuration parameters) {
-        ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
-        descriptor.enableTimeToLive(StateTtlConfig.newBuilder(Time.milliseconds(memory.toMillis())).build());
-        seen = getRuntimeContext().getState(descriptor);
+        remembered = getRuntimeContext().getMapState(new MapStateDescriptor<>("remembered", Types.STRING, Types.BOOLEAN));
+        idsBySweep = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("ids-by-sweep", Types.LONG, Types.LIST(Types.STRING)));
         duplicateOrders = getRuntimeContext().getMetricGroup().counter("duplicateOrders");
     }
 
     @Override
     public void processElement(OrderEvent order, Context context, Collector<OrderEvent> out) throws Exception {
-        if (seen.value() != null) {
+        if (remembered.contains(order.eventId)) {
             duplicateOrders.inc();
             return;
         }
-        seen.update(Boolean.TRUE);
+        remembered.put(order.eventId, Boolean.TRUE);
+        // Rounded up to the next full minute: one sweep timer per key and minute, not one per event.
+        long sweep = (Math.floorDiv(context.timestamp() + memoryMillis, SWEEP_MILLIS) + 1) * SWEEP_MILLIS;
+        List<String> ids = idsBySweep.get(sweep);
+        if (ids == null) {
+            ids = new ArrayList<>();
+            context.timerService().registerEventTimeTimer(sweep);
+        }
+        ids.add(order.eventId);
+        idsBySweep.put(sweep, ids);
         out.collect(order);
+    }
+
+    @Override
+    public void onTimer(long sweep, OnTimerContext context, Collector<OrderEvent> out) throws Exception {
+        List<String> ids = idsBySweep.get(sweep);
+        if (ids != null) {
+            for (String id : ids) {
+                remembered.remove(id);
+            }
+            idsBySweep.remove(sweep);
+        }
     }
 }

@@ -24,12 +24,16 @@ public final class ContractSchemas {
      */
     public static JsonSchema load(InputStream schemaJson, String location) {
         try {
-            JsonNode schema = OrderEventJson.MAPPER.readTree(schemaJson);
-            SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
-            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
-                    .getSchema(SchemaLocation.of(location), schema, config);
+            return load(OrderEventJson.MAPPER.readTree(schemaJson), location);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** @param location as for {@link #load(InputStream, String)} */
+    public static JsonSchema load(JsonNode schema, String location) {
+        SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                .getSchema(SchemaLocation.of(location), schema, config);
     }
 }

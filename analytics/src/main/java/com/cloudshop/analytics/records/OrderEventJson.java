@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -12,6 +13,8 @@ public final class OrderEventJson {
 
     static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    private static final ObjectReader ORDER_EVENT_READER = MAPPER.readerFor(OrderEvent.class);
 
     private OrderEventJson() {}
 
@@ -34,7 +37,11 @@ public final class OrderEventJson {
         }
     }
 
-    static <T> T bind(JsonNode node, Class<T> type) throws JsonProcessingException {
-        return MAPPER.treeToValue(node, type);
+    /**
+     * Binds the bytes straight to the POJO: a second, streaming pass over a few hundred bytes costs less
+     * than walking the validated tree, which was built for the schema validator.
+     */
+    static OrderEvent readOrderEvent(byte[] json) throws IOException {
+        return ORDER_EVENT_READER.readValue(json);
     }
 }
