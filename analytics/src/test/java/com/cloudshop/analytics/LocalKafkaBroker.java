@@ -135,6 +135,11 @@ public final class LocalKafkaBroker implements AutoCloseable {
         admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
     }
 
+    /** CPU time the broker's JVM has used so far, so a benchmark can tell the broker's cost from its own. */
+    public Duration cpuTime() {
+        return process.toHandle().info().totalCpuDuration().orElseThrow();
+    }
+
     public Admin admin() {
         return admin;
     }

@@ -3,7 +3,12 @@ package com.cloudshop.analytics;
 import com.cloudshop.analytics.records.OrderEvent;
 import com.cloudshop.analytics.records.OrderEventJson;
 import com.cloudshop.analytics.records.OrderLine;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +48,11 @@ public final class ThroughputBenchmark {
 
     private static final List<String> CURRENCIES = List.of("EUR", "USD", "GBP");
     private static final List<Integer> PARALLELISMS = List.of(1, 2);
+    /** Share of the orders left out of the steady-state figures: start-up and JIT compilation. */
+    private static final double WARM_UP = 0.2;
+    private static final int METRICS_PORT_FROM = 19349;
+    private static final int METRICS_PORT_TO = 19369;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private ThroughputBenchmark() {}
 
@@ -67,6 +77,8 @@ public final class ThroughputBenchmark {
                         "--lake", work.resolve("lake-p" + parallelism).toUri().toString(), "--checkpoint-interval", "2 s");
                 Configuration configuration = flags.flinkConfiguration();
                 configuration.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+                configuration.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+                configuration.setString("metrics.reporter.prom.port", METRICS_PORT_FROM + "-" + METRICS_PORT_TO);
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
                 OrderAnalyticsJob.onKafka(flags).buildPipeline(env);
                 long jobStarted = System.nanoTime();
@@ -104,37 +116,77 @@ public final class ThroughputBenchmark {
         }
     }
 
+    /**
+     * Progress is what the job's deduplication has taken in, read every 100 ms from Flink's Prometheus
+     * reporter (the one FlinkJob configures in production): finer than committed offsets, which move only
+     * with checkpoints. Steady state runs from the moment a fifth of the orders is through (start-up and
+     * JIT compilation behind) to the last order; the run ends when the checkpointed offsets reach the end
+     * of the topic.
+     */
     private static void measure(LocalKafkaBroker kafka, String group, int parallelism, int events, long jobStarted)
             throws Exception {
         Map<TopicPartition, Long> endOffsets = endOffsets(kafka);
         long firstProgressAt = 0;
-        long consumedAtFirstProgress = 0;
+        long ordersAtFirstProgress = 0;
         long cpuAtFirstProgress = 0;
+        Duration brokerCpuAtFirstProgress = Duration.ZERO;
+        long processedAt = 0;
+        long cpuAtProcessed = 0;
+        Duration brokerCpuAtProcessed = Duration.ZERO;
         Instant deadline = Instant.now().plus(Duration.ofMinutes(15));
         while (Instant.now().isBefore(deadline)) {
-            long consumed = committedOffsets(kafka, group).values().stream().mapToLong(Long::longValue).sum();
-            if (consumed > 0 && firstProgressAt == 0) {
+            long processed = ordersTakenIn();
+            if (processed >= WARM_UP * events && firstProgressAt == 0) {
+                ordersAtFirstProgress = processed;
                 firstProgressAt = System.nanoTime();
-                consumedAtFirstProgress = consumed;
                 cpuAtFirstProgress = jvmCpuNanos();
+                brokerCpuAtFirstProgress = kafka.cpuTime();
             }
-            if (consumed >= events) {
-                long finishedAt = System.nanoTime();
-                double steadySeconds = seconds(finishedAt - firstProgressAt);
-                long steadyOrders = consumed - consumedAtFirstProgress;
-                System.out.printf("parallelism %d: all %,d orders processed and checkpointed %.1f s after job submission "
-                                + "(%,.0f orders/s including start-up); steady state (first to last checkpoint, %,d orders "
-                                + "in %.1f s): %,.0f orders/s wall clock, %,.0f orders per CPU second of the job's JVM; "
-                                + "load average %.2f%n",
-                        parallelism, events, seconds(finishedAt - jobStarted), events / seconds(finishedAt - jobStarted),
-                        steadyOrders, steadySeconds, steadyOrders / steadySeconds,
-                        steadyOrders / seconds(jvmCpuNanos() - cpuAtFirstProgress),
+            if (processed >= events && processedAt == 0) {
+                processedAt = System.nanoTime();
+                cpuAtProcessed = jvmCpuNanos();
+                brokerCpuAtProcessed = kafka.cpuTime();
+            }
+            long committed = committedOffsets(kafka, group).values().stream().mapToLong(Long::longValue).sum();
+            if (processedAt != 0 && committed >= events) {
+                long checkpointedAt = System.nanoTime();
+                double steadySeconds = seconds(processedAt - firstProgressAt);
+                long steadyOrders = events - ordersAtFirstProgress;
+                double jobCpuSeconds = seconds(cpuAtProcessed - cpuAtFirstProgress);
+                double brokerCpuSeconds = seconds(brokerCpuAtProcessed.minus(brokerCpuAtFirstProgress).toNanos());
+                System.out.printf("parallelism %d: steady state (%,d orders after the first %.0f%%, %.1f s): %,.0f orders/s wall clock, "
+                                + "%,.0f orders per CPU second of the job's JVM (%.1f µs an order, %.2f cores busy); "
+                                + "the broker meanwhile %.1f µs of CPU an order (%.2f cores busy); "
+                                + "all %,d orders processed and checkpointed %.1f s after job submission "
+                                + "(%,.0f orders/s including start-up); load average %.2f%n",
+                        parallelism, steadyOrders, 100 * WARM_UP, steadySeconds, steadyOrders / steadySeconds,
+                        steadyOrders / jobCpuSeconds, 1e6 * jobCpuSeconds / steadyOrders, jobCpuSeconds / steadySeconds,
+                        1e6 * brokerCpuSeconds / steadyOrders, brokerCpuSeconds / steadySeconds,
+                        events, seconds(checkpointedAt - jobStarted), events / seconds(checkpointedAt - jobStarted),
                         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 return;
             }
-            Thread.sleep(250);
+            Thread.sleep(100);
         }
         throw new IllegalStateException("The job did not catch up with " + endOffsets + " in time");
+    }
+
+    /** Orders the deduplication operator has received, summed over its subtasks; 0 before the job reports. */
+    private static long ordersTakenIn() throws InterruptedException {
+        for (int port = METRICS_PORT_FROM; port <= METRICS_PORT_TO; port++) {
+            try {
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                return metrics.lines()
+                        .filter(line -> line.startsWith("flink_taskmanager_job_task_operator_numRecordsIn{"))
+                        .filter(line -> line.contains("operator_name=\"drop_redelivered_orders\""))
+                        .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                        .sum();
+            } catch (IOException notThisPort) {
+                // The reporter takes the first free port of the range.
+            }
+        }
+        return 0;
     }
 
     private static Map<TopicPartition, Long> endOffsets(LocalKafkaBroker kafka) throws Exception {
