@@ -27,7 +27,7 @@ public final class LateOrderRecorder extends ProcessFunction<OrderEvent, DeadLet
     @Override
     public void processElement(OrderEvent order, Context context, Collector<DeadLetter> out) {
         lateOrders.inc();
-        out.collect(DeadLetter.of(
-                order.payload.orderId.getBytes(StandardCharsets.UTF_8), OrderEventJson.encode(order), REASON));
+        byte[] value = order.raw != null ? order.raw : OrderEventJson.encode(order);
+        out.collect(DeadLetter.of(order.payload.orderId.getBytes(StandardCharsets.UTF_8), value, REASON));
     }
 }

@@ -65,6 +65,7 @@ public final class OrderEventDecoder {
         }
         try {
             OrderEvent event = OrderEventJson.readOrderEvent(value);
+            event.raw = value;
             return DecodedOrder.accepted(event, EventTimes.epochMillis(event.occurredAt));
         } catch (IOException | RuntimeException e) {
             // The schema's date-time format is RFC 3339, which Instant.parse accepts; this guards the gap anyway.

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * "valid for sure" or "not sure". {@link OrderEventDecoder} takes "valid for sure" as it is and
  * sends everything else through the full JSON Schema validator, which decides and explains; so this
  * check may be stricter than the schema (it is: duplicate keys, fractional numbers, date-times other
- * than {@code ...Z}, trailing content), never looser. {@code StreamingSchemaCheckTest} holds it to
+ * than {@code ...Z}, unknown properties even where allowed, trailing content), never looser. {@code StreamingSchemaCheckTest} holds it to
  * that against the full validator on mutated samples.
  *
  * <p>Compiling fails closed: a schema that uses a keyword this class does not implement yields no
@@ -28,8 +28,6 @@ import java.util.regex.Pattern;
 public final class StreamingSchemaCheck {
 
     private static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "title", "description");
-    private static final Pattern UUID =
-            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final JsonFactory JSON = new JsonFactory();
 
     private final Node root;
@@ -64,9 +62,12 @@ public final class StreamingSchemaCheck {
     /** One schema object, with the keywords the contract uses. */
     private static final class Node {
         final Set<String> types = new HashSet<>();
-        final Map<String, Node> properties = new HashMap<>();
+        final Map<String, Node> properties = new LinkedHashMap<>();
         final Set<String> required = new HashSet<>();
-        boolean additionalProperties = true;
+        /** The properties again, as arrays: a field is found by a short scan and marked seen in a bit mask. */
+        String[] propertyNames;
+        Node[] propertyNodes;
+        long requiredMask;
         Node items;
         long minItems = 0;
         long maxItems = Long.MAX_VALUE;
@@ -87,7 +88,8 @@ public final class StreamingSchemaCheck {
                     case "type" -> node.types.add(textOf(value));
                     case "properties" -> value.fields().forEachRemaining(property -> node.properties.put(property.getKey(), of(property.getValue())));
                     case "required" -> value.forEach(name -> node.required.add(textOf(name)));
-                    case "additionalProperties" -> node.additionalProperties = booleanOf(value);
+                    // Unknown properties are "not sure" either way (see acceptsObject); only its form is checked.
+                    case "additionalProperties" -> booleanOf(value);
                     case "items" -> node.items = of(value);
                     case "minItems" -> node.minItems = longOf(value);
                     case "maxItems" -> node.maxItems = longOf(value);
@@ -105,7 +107,29 @@ public final class StreamingSchemaCheck {
                     }
                 }
             }
+            if (node.properties.size() > Long.SIZE) {
+                throw new UnsupportedSchema("more than 64 properties");
+            }
+            node.propertyNames = node.properties.keySet().toArray(String[]::new);
+            node.propertyNodes = node.properties.values().toArray(Node[]::new);
+            for (String name : node.required) {
+                int index = node.indexOf(name);
+                if (index < 0) {
+                    // A required property without a schema of its own: not worth a bit; leave such objects to the full validator.
+                    throw new UnsupportedSchema("required without properties: " + name);
+                }
+                node.requiredMask |= 1L << index;
+            }
             return node;
+        }
+
+        private int indexOf(String name) {
+            for (int index = 0; index < propertyNames.length; index++) {
+                if (propertyNames[index].equals(name)) {
+                    return index;
+                }
+            }
+            return -1;
         }
 
         private static String textOf(JsonNode value) {
@@ -149,24 +173,20 @@ public final class StreamingSchemaCheck {
         }
 
         private boolean acceptsObject(JsonParser parser) throws IOException {
-            Set<String> seen = new HashSet<>();
+            long seen = 0;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                if (!seen.add(name)) {
+                int index = indexOf(parser.currentName());
+                // An unknown property cannot be checked for duplicates here: not sure, whatever the schema allows.
+                if (index < 0 || (seen & (1L << index)) != 0) {
                     return false;
                 }
-                Node property = properties.get(name);
+                seen |= 1L << index;
                 parser.nextToken();
-                if (property == null) {
-                    if (!additionalProperties) {
-                        return false;
-                    }
-                    parser.skipChildren();
-                } else if (!property.accepts(parser)) {
+                if (!propertyNodes[index].accepts(parser)) {
                     return false;
                 }
             }
-            return seen.containsAll(required);
+            return (seen & requiredMask) == requiredMask;
         }
 
         private boolean acceptsArray(JsonParser parser) throws IOException {
@@ -193,9 +213,27 @@ public final class StreamingSchemaCheck {
 
         private boolean hasFormat(String text) {
             if (format.equals("uuid")) {
-                return UUID.matcher(text).matches();
+                return isHyphenatedUuid(text);
             }
             return EventTimes.isCanonicalUtc(text);
+        }
+
+        /** 8-4-4-4-12 hexadecimal digits, the form every UUID format accepts. */
+        private static boolean isHyphenatedUuid(String text) {
+            if (text.length() != 36) {
+                return false;
+            }
+            for (int index = 0; index < 36; index++) {
+                char character = text.charAt(index);
+                boolean hyphen = index == 8 || index == 13 || index == 18 || index == 23;
+                boolean valid = hyphen
+                        ? character == '-'
+                        : (character >= '0' && character <= '9') || (character >= 'a' && character <= 'f') || (character >= 'A' && character <= 'F');
+                if (!valid) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private boolean acceptsInteger(JsonParser parser) throws IOException {
