@@ -177,7 +177,8 @@ public final class OrderAnalyticsJob {
                 .keyBy(new CurrencyShard(), CurrencyShard.TYPE)
                 .process(new FirstDeliveryFilter(flags.deduplicationMemory()))
                 .name("drop-redelivered-orders")
-                .uid("drop-redelivered-orders");
+                // A new uid since the key changed from the event id: the old state cannot be restored under this key.
+                .uid("drop-redelivered-orders-by-shard");
         // After deduplication: the lake holds every accepted event once, however often the outbox delivered it.
         firstDeliveries.sinkTo(lake).name("data-lake").uid("data-lake-sink");
 
