@@ -32,6 +32,7 @@ describe('ApiFirewall', () => {
       [0, 'rate-per-client-ip'],
       [1, 'rate-per-authorization'],
       [2, 'aws-common-rule-set'],
+      [3, 'aws-known-bad-inputs'],
     ]);
     expect(rules()[0]).toMatchObject({
       Action: { Block: {} },
@@ -61,6 +62,15 @@ describe('ApiFirewall', () => {
         },
       },
     });
+  });
+
+  it("blocks AWS's known bad inputs as the rule set decides", () => {
+    expect(rules()[3]).toEqual(
+      expect.objectContaining({
+        OverrideAction: { None: {} },
+        Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' } },
+      }),
+    );
   });
 
   it('logs what it blocked or counted to aws-waf-logs-<name>, with the Authorization header redacted', () => {
