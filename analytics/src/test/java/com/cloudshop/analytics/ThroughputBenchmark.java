@@ -5,6 +5,8 @@ import com.cloudshop.analytics.records.OrderEventJson;
 import com.cloudshop.analytics.records.OrderLine;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -143,12 +145,12 @@ public final class ThroughputBenchmark {
             if (processed >= WARM_UP * events && firstProgressAt == 0) {
                 ordersAtFirstProgress = processed;
                 firstProgressAt = System.nanoTime();
-                cpuAtFirstProgress = jvmCpuNanos();
+                cpuAtFirstProgress = jobCpuNanos();
                 brokerCpuAtFirstProgress = kafka.cpuTime();
             }
             if (processed >= events && processedAt == 0) {
                 processedAt = System.nanoTime();
-                cpuAtProcessed = jvmCpuNanos();
+                cpuAtProcessed = jobCpuNanos();
                 brokerCpuAtProcessed = kafka.cpuTime();
             }
             long committed = committedOffsets(kafka, group).values().stream().mapToLong(Long::longValue).sum();
@@ -159,7 +161,7 @@ public final class ThroughputBenchmark {
                 double jobCpuSeconds = seconds(cpuAtProcessed - cpuAtFirstProgress);
                 double brokerCpuSeconds = seconds(brokerCpuAtProcessed.minus(brokerCpuAtFirstProgress).toNanos());
                 System.out.printf("parallelism %d: steady state (%,d orders after the first %.0f%%, %.1f s): %,.0f orders/s wall clock, "
-                                + "%,.0f orders per CPU second of the job's JVM (%.1f µs an order, %.2f cores busy); "
+                                + "%,.0f orders per CPU second of the job's JVM, less the bench's own polling (%.1f µs an order, %.2f cores busy); "
                                 + "the broker meanwhile %.1f µs of CPU an order (%.2f cores busy); "
                                 + "all %,d orders processed and checkpointed %.1f s after job submission "
                                 + "(%,.0f orders/s including start-up); load average %.2f%n",
@@ -221,6 +223,28 @@ public final class ThroughputBenchmark {
      */
     private static long jvmCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * This JVM's CPU time less what the measuring itself costs here: this thread's polling, the HTTP
+     * client's threads and the reporter's threads rendering the metrics text for it. Threads that ended
+     * are gone from the sum, so the figure can only err towards the job's cost.
+     */
+    private static long jobCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long measuring = 0;
+        for (ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (thread != null && isMeasuring(thread)) {
+                measuring += Math.max(0, threads.getThreadCpuTime(thread.getThreadId()));
+            }
+        }
+        return jvmCpuNanos() - measuring;
+    }
+
+    private static boolean isMeasuring(ThreadInfo thread) {
+        String name = thread.getThreadName();
+        return thread.getThreadId() == Thread.currentThread().getId() || name.startsWith("HttpClient-")
+                || name.startsWith("prometheus-http-");
     }
 
     private static double seconds(long nanos) {
