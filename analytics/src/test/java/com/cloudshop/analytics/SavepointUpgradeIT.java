@@ -57,7 +57,12 @@ class SavepointUpgradeIT {
 
         JobClient first = start(JobFlags.parse(common.toArray(String[]::new)), results, deadLetters, lake);
         waitUntilRunning(first);
-        Thread.sleep(3_000);
+        // Stop once some orders are committed to the lake: the window has started but cannot have ended.
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+        while (LakeFiles.linesUnder(work.resolve("lake")).isEmpty()) {
+            assertThat(Instant.now()).as("first orders in the lake in time").isBefore(deadline);
+            Thread.sleep(100);
+        }
         String savepoint = first.stopWithSavepoint(false, work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(1, TimeUnit.MINUTES);
 
