@@ -1,13 +1,13 @@
 package com.cloudshop.analytics;
 
+import com.cloudshop.analytics.functions.CurrencySalesMerge;
+import com.cloudshop.analytics.functions.CurrencyShard;
 import com.cloudshop.analytics.functions.EventHourBuckets;
 import com.cloudshop.analytics.functions.FirstDeliveryFilter;
 import com.cloudshop.analytics.functions.LateOrderRecorder;
 import com.cloudshop.analytics.functions.OrderWatermarks;
 import com.cloudshop.analytics.functions.RejectionSplitter;
 import com.cloudshop.analytics.functions.SalesAggregate;
-import com.cloudshop.analytics.functions.CurrencySalesMerge;
-import com.cloudshop.analytics.functions.CurrencyShard;
 import com.cloudshop.analytics.functions.ShardSalesEmitter;
 import com.cloudshop.analytics.records.DeadLetter;
 import com.cloudshop.analytics.records.DeadLetterSerializer;
