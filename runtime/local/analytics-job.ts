@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isJarStale } from '../../infra/gcp/job-jar-build';
 import { runToCompletion, startChild, waitUntil } from './child-process';
 import { repoRoot } from './workspace';
 import { writeMavenClasspath } from './maven';
@@ -46,11 +46,11 @@ const STARTUP_TIMEOUT_MS = 180_000;
  */
 export async function startAnalyticsJob(options: AnalyticsJobOptions): Promise<AnalyticsJobHandle> {
   const log = options.log ?? (() => undefined);
-  if (isOlderThanSources(jobJar)) {
+  if (isJarStale(jobJar, JOB_SOURCES)) {
     log('building analytics/target/order-analytics.jar with Maven (first run: a few minutes)');
     await runToCompletion('mvn', ['--batch-mode', '--quiet', '--file', pom, 'package', '-DskipTests']);
   }
-  if (isOlderThanSources(flinkClasspathFile)) {
+  if (isJarStale(flinkClasspathFile, JOB_SOURCES)) {
     log('resolving the Flink classpath with Maven');
     await writeMavenClasspath(pom, 'provided', flinkClasspathFile);
   }
@@ -98,24 +98,8 @@ export async function startAnalyticsJob(options: AnalyticsJobOptions): Promise<A
   return { pid: child.pid, logFile, stop: () => child.stop(30_000) };
 }
 
-/** True when `file` is missing or older than the POM, any file under analytics/src or the contracts the jar packs. */
-function isOlderThanSources(file: string): boolean {
-  if (!existsSync(file)) return true;
-  return newestModification([pom, join(analyticsDir, 'src'), join(repoRoot, 'contracts', 'schemas'), join(repoRoot, 'contracts', 'platform.json')]) > statSync(file).mtimeMs;
-}
-
-function newestModification(paths: readonly string[]): number {
-  let newest = 0;
-  const visit = (path: string): void => {
-    const stats = statSync(path);
-    newest = Math.max(newest, stats.mtimeMs);
-    if (stats.isDirectory()) {
-      for (const entry of readdirSync(path)) visit(join(path, entry));
-    }
-  };
-  paths.filter((path) => existsSync(path)).forEach(visit);
-  return newest;
-}
+/** What the jar packs: a change to any of them makes the jar, and the classpath resolved beside it, stale. */
+const JOB_SOURCES = [pom, join(analyticsDir, 'src'), join(repoRoot, 'contracts', 'schemas'), join(repoRoot, 'contracts', 'platform.json')];
 
 /** Flink's log4j2: warnings, plus the job's own messages, into analytics.log. */
 const LOG4J_PROPERTIES = `rootLogger.level = WARN

@@ -1,15 +1,15 @@
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildApp, type GatewayDeps } from '../../../runtime/gateway/src/app';
+import type { GatewayDeps } from '../../../runtime/gateway/src/app';
 import { createAccessTokenVerifier, issuerKeySet } from '../../../runtime/gateway/src/identity/access-token-verifier';
 import type { ServiceApp } from '../../../runtime/shared/server';
 import { ADA, ADMIN, GRACE } from '../shared/callers';
 import { AUDIENCE, ISSUER, createTestIssuer, type TestIssuer } from './test-issuer';
-import { deadUrl, startUpstreamStub, type UpstreamStub } from './upstream-stub';
+import { STUBBED_SERVICES, deadUrl, gatewayInFrontOf, startServiceStubs, startUpstreamStub, type StubbedService, type UpstreamStub } from './upstream-stub';
 
-type Service = 'users' | 'products' | 'orders' | 'notifications';
-const SERVICES: Service[] = ['users', 'products', 'orders', 'notifications'];
+type Service = StubbedService;
+const SERVICES = STUBBED_SERVICES;
 
 let issuer: TestIssuer;
 let stubs: Record<Service, UpstreamStub>;
@@ -17,8 +17,7 @@ let gateway: ServiceApp | undefined;
 
 beforeAll(async () => {
   issuer = await createTestIssuer();
-  const started = await Promise.all(SERVICES.map(() => startUpstreamStub()));
-  stubs = Object.fromEntries(SERVICES.map((name, i) => [name, started[i]!])) as Record<Service, UpstreamStub>;
+  stubs = await startServiceStubs();
 });
 afterAll(async () => Promise.all(SERVICES.map((name) => stubs[name].close())));
 beforeEach(() => {
@@ -31,13 +30,7 @@ afterEach(async () => {
 });
 
 function startGateway(overrides: Partial<GatewayDeps> = {}): ServiceApp {
-  gateway = buildApp({
-    upstreamUrls: { users: stubs.users.url, products: stubs.products.url, orders: stubs.orders.url, notifications: stubs.notifications.url },
-    accessTokens: issuer.verifier,
-    rateLimit: { max: 1000, timeWindowMs: 60_000 },
-    logger: false,
-    ...overrides,
-  });
+  gateway = gatewayInFrontOf(stubs, issuer.verifier, overrides);
   return gateway;
 }
 

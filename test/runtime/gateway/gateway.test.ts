@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp, type GatewayDeps } from '../../../runtime/gateway/src/app';
+import type { GatewayDeps } from '../../../runtime/gateway/src/app';
 import { LatestWindows } from '../../../runtime/gateway/src/analytics/latest-windows';
 import type { ServiceApp } from '../../../runtime/shared/server';
 import { createTestIssuer, type TestIssuer } from './test-issuer';
-import { deadUrl, startUpstreamStub, type UpstreamStub } from './upstream-stub';
+import { STUBBED_SERVICES, deadUrl, gatewayInFrontOf, startServiceStubs, type StubbedService, type UpstreamStub } from './upstream-stub';
 
-type Service = 'users' | 'products' | 'orders' | 'notifications';
-const SERVICES: Service[] = ['users', 'products', 'orders', 'notifications'];
+type Service = StubbedService;
+const SERVICES = STUBBED_SERVICES;
 
 let stubs: Record<Service, UpstreamStub>;
 let gateway: ServiceApp | undefined;
@@ -17,8 +17,7 @@ let admin: { authorization: string };
 beforeAll(async () => {
   issuer = await createTestIssuer();
   admin = await issuer.admin();
-  const started = await Promise.all(SERVICES.map(() => startUpstreamStub()));
-  stubs = Object.fromEntries(SERVICES.map((name, i) => [name, started[i]!])) as Record<Service, UpstreamStub>;
+  stubs = await startServiceStubs();
 });
 afterAll(async () => Promise.all(SERVICES.map((name) => stubs[name].close())));
 beforeEach(() => {
@@ -33,13 +32,7 @@ afterEach(async () => {
 });
 
 function startGateway(overrides: Partial<GatewayDeps> = {}): ServiceApp {
-  gateway = buildApp({
-    upstreamUrls: { users: stubs.users.url, products: stubs.products.url, orders: stubs.orders.url, notifications: stubs.notifications.url },
-    accessTokens: issuer.verifier,
-    rateLimit: { max: 1000, timeWindowMs: 60_000 },
-    logger: false,
-    ...overrides,
-  });
+  gateway = gatewayInFrontOf(stubs, issuer.verifier, overrides);
   return gateway;
 }
 

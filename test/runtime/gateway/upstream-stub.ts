@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { buildApp, type GatewayDeps } from '../../../runtime/gateway/src/app';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createServiceApp, type ServiceApp } from '../../../runtime/shared/server';
 
@@ -53,4 +54,24 @@ export async function deadUrl(): Promise<string> {
   const stub = await startUpstreamStub();
   await stub.close();
   return stub.url;
+}
+
+export type StubbedService = 'users' | 'products' | 'orders' | 'notifications';
+export const STUBBED_SERVICES: readonly StubbedService[] = ['users', 'products', 'orders', 'notifications'];
+
+/** A stub for each service the gateway routes to. */
+export async function startServiceStubs(): Promise<Record<StubbedService, UpstreamStub>> {
+  const started = await Promise.all(STUBBED_SERVICES.map(() => startUpstreamStub()));
+  return Object.fromEntries(STUBBED_SERVICES.map((name, i) => [name, started[i]!])) as Record<StubbedService, UpstreamStub>;
+}
+
+/** The gateway in front of the stubs, with generous limits and no logs; `overrides` change what a test is about. */
+export function gatewayInFrontOf(stubs: Record<StubbedService, UpstreamStub>, verifier: GatewayDeps['accessTokens'], overrides: Partial<GatewayDeps> = {}): ServiceApp {
+  return buildApp({
+    upstreamUrls: { users: stubs.users.url, products: stubs.products.url, orders: stubs.orders.url, notifications: stubs.notifications.url },
+    accessTokens: verifier,
+    rateLimit: { max: 1000, timeWindowMs: 60_000 },
+    logger: false,
+    ...overrides,
+  });
 }
