@@ -80,12 +80,26 @@ export async function startChild(options: StartChildOptions): Promise<RunningChi
   };
 }
 
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Each non-blank line the command prints, as it prints it: a long install shows it is alive. */
+  readonly onLine?: (line: string) => void;
+}
+
 /** Runs a command to completion, failing with its output when it exits non-zero. */
-export async function runToCompletion(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function runToCompletion(command: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output += text;
+    if (options.onLine) {
+      for (const line of text.split('\n')) if (line.trim()) options.onLine(line.trimEnd());
+    }
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const [code] = (await Promise.race([once(child, 'close'), once(child, 'error').then(([error]) => Promise.reject(error as Error))])) as [number | null];
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${lastLines(output, 30)}`);
   return output;

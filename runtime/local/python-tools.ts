@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runToCompletion } from './child-process';
 import type { Progress } from './progress';
 import { isRunning, localCacheDir } from './workspace';
 
@@ -50,14 +49,15 @@ export async function ensurePythonToolset(toolset: PythonToolset, progress: Prog
     await rm(marker, { force: true });
     await rm(venv, { recursive: true, force: true });
     progress(toolset.name, `creating a Python venv in ${venv}`);
-    await runStreaming('python3', ['-m', 'venv', venv], toolset.name, progress).catch((error: unknown) => {
+    const showProgress = { onLine: (line: string) => progress(toolset.name, line) };
+    await runToCompletion('python3', ['-m', 'venv', venv], showProgress).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingPythonError('python3 is not on PATH: install Python 3.9+');
       throw new MissingPythonError(
         `'python3 -m venv' failed (on Debian or Ubuntu: apt-get install python3-venv):\n${error instanceof Error ? error.message : String(error)}`,
       );
     });
     progress(toolset.name, `pip install ${toolset.requirements.join(' ')} (the first time takes a few minutes)`);
-    await runStreaming(join(bin, 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off', ...toolset.requirements], toolset.name, progress);
+    await runToCompletion(join(bin, 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off', ...toolset.requirements], showProgress);
     await writeFile(marker, JSON.stringify({ requirements: toolset.requirements } satisfies InstallMarker, null, 2));
     progress(toolset.name, 'installed');
     return bin;
@@ -100,22 +100,4 @@ function readFileIfPresent(path: string): string {
   } catch {
     return '';
   }
-}
-
-/** Runs a command, passing each line it prints to `progress` so a long pip install shows it is alive; rejects on a non-zero exit. */
-async function runStreaming(command: string, args: readonly string[], component: string, progress: Progress): Promise<void> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.trim()) continue;
-      progress(component, line.trimEnd());
-      tail.push(line);
-      if (tail.length > 30) tail.shift();
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const [code] = (await Promise.race([once(child, 'close'), once(child, 'error').then(([error]) => Promise.reject(error as Error))])) as [number | null];
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${tail.join('\n')}`);
 }

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { AccessTokenRefusedError, requestAccessToken } from './access-token';
 import { DEFAULT_PROVIDER_PORT, SEEDED_ACCOUNTS } from './local-identity';
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   if (!SEEDED_ACCOUNTS.some((account) => account.email === email.toLowerCase())) usage(`${email} is not a seeded account.`);
   const issuer = process.env.OIDC_ISSUER ?? `http://127.0.0.1:${DEFAULT_PROVIDER_PORT}`;
   const token = await requestAccessToken({ issuer, email });
-  const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number };
+  const { exp = 0 } = decodeJwt(token);
   process.stderr.write(`Access token for ${email} from ${issuer}, valid until ${new Date(exp * 1000).toISOString()}:\n`);
   process.stdout.write(`${token}\n`);
 }

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { DependencyUnavailableError } from '../errors';
+import { CALLER_HEADERS } from '../server/caller-identity';
 
 export interface ServiceClientOptions {
   /** Name of the called service, used in errors (`users is unavailable, retry later`). */
@@ -55,7 +56,7 @@ export function createServiceClient(options: ServiceClientOptions) {
   });
 
   async function once(request: ServiceRequest): Promise<ServiceResponse> {
-    const headers: Record<string, string> = { accept: 'application/json', 'x-caller-service': options.caller };
+    const headers: Record<string, string> = { accept: 'application/json', [CALLER_HEADERS.service]: options.caller };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.requestId) headers['x-request-id'] = request.requestId;
     const response = await pool.request({
