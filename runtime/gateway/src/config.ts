@@ -21,7 +21,7 @@ export const GatewayConfig = Type.Object({
   OIDC_ADMIN_GROUP: Type.String({
     minLength: 1,
     default: 'admin',
-    description: 'group of administrators; the services recognise the group named admin, so keep the two the same',
+    description: 'group of administrators; its members reach the services with the role admin (x-caller-roles)',
   }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 64 * 1024, description: 'largest accepted request body; an order of 100 lines is about 6 KiB' }),
   /** Without brokers the gateway serves an empty analytics list rather than refusing to start. */

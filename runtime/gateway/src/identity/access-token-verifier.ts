@@ -45,7 +45,7 @@ export function issuerKeySet(jwksUrl: string): JWTVerifyGetKey {
 
 /** Identity providers sign access tokens with RS256 (Cognito always); anything else, `none` and HMAC above all, is refused. */
 const ALGORITHMS = ['RS256'];
-// Values the gateway passes on in headers: printable ASCII without commas (the groups' separator) or spaces.
+// Printable ASCII without spaces or commas: the subject goes upstream in a header, and a group is a plain name.
 const HEADER_SAFE = /^[\x21-\x2b\x2d-\x7e]{1,256}$/;
 
 const KEY_NOT_FOUND = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS']);
