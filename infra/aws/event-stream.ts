@@ -122,6 +122,8 @@ export class EventStream extends Construct implements ec2.IConnectable {
       configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
       loggingInfo: { brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } } },
       enhancedMonitoring: 'DEFAULT',
+      // Prometheus in the cluster scrapes each broker's JMX exporter (11001) and node exporter (11002).
+      openMonitoring: { prometheus: { jmxExporter: { enabledInBroker: true }, nodeExporter: { enabledInBroker: true } } },
     });
     cluster.applyRemovalPolicy(removalPolicy);
     this.clusterArn = cluster.attrArn;
