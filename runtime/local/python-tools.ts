@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runToCompletion } from './child-process';
+import { acquireInstallLock } from './install-lock';
 import type { Progress } from './progress';
-import { isRunning, localCacheDir } from './workspace';
+import { localCacheDir } from './workspace';
 
 /** A set of pinned PyPI packages installed together into one virtual environment under `.local/python/<name>`. */
 export interface PythonToolset {
@@ -42,7 +43,7 @@ export async function ensurePythonToolset(toolset: PythonToolset, progress: Prog
 
   await mkdir(root, { recursive: true });
   const lock = join(root, `${toolset.name}.lock`);
-  await acquireLock(lock, toolset.name, progress);
+  await acquireInstallLock(lock, toolset.name, progress);
   try {
     // Another run may have finished the install while this one waited for the lock.
     if (isInstalled(marker, toolset, bin)) return bin;
@@ -70,34 +71,4 @@ function isInstalled(marker: string, toolset: PythonToolset, bin: string): boole
   if (!existsSync(marker) || !existsSync(join(bin, 'python'))) return false;
   const installed = JSON.parse(readFileSync(marker, 'utf8')) as InstallMarker;
   return JSON.stringify([...installed.requirements].sort()) === JSON.stringify([...toolset.requirements].sort());
-}
-
-/** mkdir is atomic: whoever creates the folder holds the lock; its pid file lets a waiter break the lock of a dead run. */
-async function acquireLock(lock: string, name: string, progress: Progress): Promise<void> {
-  let reported = false;
-  for (;;) {
-    try {
-      await mkdir(lock);
-      await writeFile(join(lock, 'pid'), String(process.pid));
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number(readFileIfPresent(join(lock, 'pid')));
-    if (Number.isInteger(holder) && holder > 0 && !isRunning(holder)) {
-      await rm(lock, { recursive: true, force: true });
-      continue;
-    }
-    if (!reported) progress(name, `waiting for another run (pid ${holder || 'starting'}) that is installing the same tools`);
-    reported = true;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-}
-
-function readFileIfPresent(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
