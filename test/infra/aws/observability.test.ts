@@ -1,0 +1,180 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ClusterMonitoring, ShopMonitoring, TraceCollector } from '../../../infra/aws';
+import { alertRule } from '../../../infra/observability/alerts/rule';
+import { logicalIdOf, manifestsOf, newCluster, newStack, statementsOfRole, SYNTH_TIMEOUT } from './support';
+
+const helmValues = (template: Template, chart: string): Record<string, any> => {
+  const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: chart } }));
+  return JSON.parse(release?.Properties.Values as string);
+};
+
+describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    const stack = newStack();
+    const cluster = newCluster(stack);
+    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster, retention: Duration.days(10), volumeGiB: 40 });
+    new ShopMonitoring(stack, 'ShopMonitoring', {
+      monitoring,
+      dashboards: [
+        { uid: 'shop-orders', title: 'Orders', panels: [] },
+        { uid: 'shop-kafka', title: 'Kafka', panels: [] },
+      ] as never,
+      ruleGroups: [
+        {
+          name: 'shop',
+          rules: [alertRule({ alert: 'DeadLetter', expr: 'increase(kafka_consumer_dead_letters_total[5m]) > 0', for: '0m', severity: 'warning', summary: 's', description: 'd' })],
+        },
+      ],
+      services: [{ serviceName: 'orders', namespace: 'shop', serviceLabels: { 'app.kubernetes.io/name': 'orders' } }],
+      servicesNamespaceReady: cluster.namespaceReady,
+      kafkaBrokers: { bootstrapBrokers: 'b-1.events.abc.c2.kafka.us-east-1.amazonaws.com:9098,b-2.events.abc.c2.kafka.us-east-1.amazonaws.com:9098', brokerCount: 2 },
+    });
+    new TraceCollector(stack, 'TraceCollector', { monitoring, clientNamespaces: ['shop'] });
+    template = Template.fromStack(stack);
+  }, SYNTH_TIMEOUT);
+
+  it('installs the pinned kube-prometheus-stack in the monitoring namespace, after its namespace, the EBS CSI driver and the load balancer controller', () => {
+    template.hasResource('Custom::AWSCDK-EKS-HelmChart', {
+      Properties: Match.objectLike({
+        Chart: 'kube-prometheus-stack',
+        Repository: 'https://prometheus-community.github.io/helm-charts',
+        Version: '87.15.1',
+        Namespace: 'monitoring',
+        Release: 'kube-prometheus-stack',
+        Wait: true,
+      }),
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ClusterEksMonitoringBase'), Match.stringLikeRegexp('^MonitoringEbsCsiDriver')]),
+    });
+    // The controller's webhook admits every Service, the chart's included.
+    const [base] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).filter(([id]) => id.startsWith('ClusterEksMonitoringBase'));
+    expect(base?.[1].DependsOn).toContainEqual(expect.stringMatching(/^ClusterEksmanifestNamespace/));
+    template.hasResourceProperties('AWS::EKS::Addon', {
+      AddonName: 'aws-ebs-csi-driver',
+      PodIdentityAssociations: [{ ServiceAccount: 'ebs-csi-controller-sa', RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MonitoringEbsCsiDriverRole'), 'Arn'] } }],
+    });
+  });
+
+  it('has Prometheus select every ServiceMonitor, rule and scrape config, keep samples as configured on a gp3 volume', () => {
+    const { prometheusSpec } = helmValues(template, 'kube-prometheus-stack').prometheus;
+    expect(prometheusSpec).toMatchObject({
+      retention: '10d',
+      retentionSize: '34GB',
+      serviceMonitorSelectorNilUsesHelmValues: false,
+      podMonitorSelectorNilUsesHelmValues: false,
+      ruleSelectorNilUsesHelmValues: false,
+      scrapeConfigSelectorNilUsesHelmValues: false,
+      storageSpec: { volumeClaimTemplate: { spec: { storageClassName: 'gp3', resources: { requests: { storage: '40Gi' } } } } },
+    });
+    const [namespace, storageClass] = manifestsOf(template, 'ClusterEksMonitoringBase');
+    expect(namespace).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });
+    expect(storageClass).toMatchObject({ kind: 'StorageClass', metadata: { name: 'gp3' }, provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3', encrypted: 'true' } });
+  });
+
+  it('keeps Grafana private, with a generated admin password, and loads dashboards from labelled ConfigMaps', () => {
+    const { grafana } = helmValues(template, 'kube-prometheus-stack');
+    expect(grafana).toMatchObject({
+      adminPassword: '',
+      service: { type: 'ClusterIP' },
+      ingress: { enabled: false },
+      sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'monitoring' } },
+    });
+  });
+
+  it('turns off the control-plane scrapes EKS does not expose, rather than alerting on them forever', () => {
+    const values = helmValues(template, 'kube-prometheus-stack');
+    expect([values.kubeEtcd.enabled, values.kubeScheduler.enabled, values.kubeControllerManager.enabled, values.kubeProxy.enabled]).toEqual([false, false, false, false]);
+  });
+
+  describe('the shop monitoring chart', () => {
+    const objects = () => manifestsOf(template, 'ClusterEksShopMonitoring');
+    const ofKind = (kind: string) => objects().filter((object) => object.kind === kind);
+
+    it('is applied after the release (its CRDs and webhook) and after the services\' namespace', () => {
+      const [manifest] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).filter(([id]) => id.startsWith('ClusterEksShopMonitoring'));
+      expect(manifest?.[1].DependsOn).toEqual(
+        expect.arrayContaining([logicalIdOf(template, 'Custom::AWSCDK-EKS-HelmChart', { Chart: 'kube-prometheus-stack' }), expect.stringMatching(/^ClusterEksmanifestNamespace/)]),
+      );
+    });
+
+    it('holds one labelled ConfigMap per dashboard with its JSON model', () => {
+      const configMaps = ofKind('ConfigMap');
+      expect(configMaps.map((configMap) => configMap.metadata.name)).toEqual(['dashboard-shop-orders', 'dashboard-shop-kafka']);
+      expect(configMaps.every((configMap) => configMap.metadata.namespace === 'monitoring' && configMap.metadata.labels.grafana_dashboard === '1')).toBe(true);
+      expect(JSON.parse(configMaps[0]?.data['shop-orders.json'])).toEqual({ uid: 'shop-orders', title: 'Orders', panels: [] });
+    });
+
+    it('holds the rule groups as one PrometheusRule', () => {
+      const [rule] = ofKind('PrometheusRule');
+      expect(rule).toMatchObject({ apiVersion: 'monitoring.coreos.com/v1', metadata: { name: 'shop-alerts', namespace: 'monitoring' } });
+      expect(rule?.spec.groups[0].rules[0]).toMatchObject({ alert: 'DeadLetter', labels: { severity: 'warning' }, annotations: { runbook_url: 'docs/runbook.md#deadletter' } });
+    });
+
+    it('scrapes each service\'s http port at /metrics every 30 seconds', () => {
+      expect(ofKind('ServiceMonitor')).toEqual([
+        expect.objectContaining({
+          metadata: expect.objectContaining({ name: 'orders', namespace: 'shop' }),
+          spec: {
+            selector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } },
+            namespaceSelector: { matchNames: ['shop'] },
+            endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
+          },
+        }),
+      ]);
+    });
+
+    it('scrapes every broker\'s JMX and node exporters on 11001 and 11002', () => {
+      const scrapeConfigs = ofKind('ScrapeConfig');
+      expect(scrapeConfigs.map((config) => [config.metadata.name, config.spec.staticConfigs[0].labels.job])).toEqual([['msk-jmx', 'msk-jmx'], ['msk-node', 'msk-node']]);
+      // The literal bootstrap string is split at synth time here; with a deploy-time string CloudFormation does it.
+      expect(scrapeConfigs[0]?.spec.staticConfigs[0].targets).toEqual([
+        'b-1.events.abc.c2.kafka.us-east-1.amazonaws.com:11001',
+        'b-2.events.abc.c2.kafka.us-east-1.amazonaws.com:11001',
+      ]);
+      expect(scrapeConfigs[1]?.spec.staticConfigs[0].targets[1]).toBe('b-2.events.abc.c2.kafka.us-east-1.amazonaws.com:11002');
+    });
+  });
+
+  describe('the trace collector', () => {
+    const objects = () => manifestsOf(template, 'ClusterEksTraceCollector');
+    const ofKind = (kind: string) => objects().find((object) => object.kind === kind);
+
+    it('serves OTLP/HTTP as otel-collector.monitoring:4318 and sends to X-Ray', () => {
+      expect(ofKind('Service')).toMatchObject({ metadata: { name: 'otel-collector', namespace: 'monitoring' }, spec: { type: 'ClusterIP', ports: [{ port: 4318 }] } });
+      const config = ofKind('ConfigMap')?.data['collector.yaml'] as string;
+      expect(config).toMatch(/awsxray:\n\s+region: us-east-1/);
+      expect(config).toMatch(/traces:\n\s+receivers:\n\s+- otlp\n[\s\S]*exporters:\n\s+- awsxray/);
+      const container = ofKind('Deployment')?.spec.template.spec.containers[0];
+      expect(container.image).toMatch(/^public\.ecr\.aws\/aws-observability\/aws-otel-collector:v\d+\.\d+\.\d+$/);
+      expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    });
+
+    it('accepts spans only from the client namespaces', () => {
+      expect(ofKind('NetworkPolicy')?.spec.ingress).toEqual([
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } }], ports: [{ protocol: 'TCP', port: 4318 }] },
+      ]);
+    });
+
+    it('may only put traces and read sampling rules in X-Ray', () => {
+      expect(statementsOfRole(template, 'TraceCollectorServiceAccountRole')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+          Resource: '*',
+        },
+      ]);
+      template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: 'monitoring', ServiceAccount: 'otel-collector' });
+    });
+  });
+
+  it('refuses a dashboard without a uid, which Grafana keeps it by', () => {
+    const stack = newStack();
+    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster: newCluster(stack) });
+    expect(() => new ShopMonitoring(stack, 'ShopMonitoring', { monitoring, dashboards: [{ title: 'Orders' }], ruleGroups: [] })).toThrow(
+      "ShopMonitoring ShopMonitoring: dashboard 'Orders' needs a uid, which Grafana keeps it by",
+    );
+  });
+});
