@@ -1,1 +1,2 @@
 export * from './alerts/index.js';
+export * from './dashboards/index.js';
