@@ -2,6 +2,7 @@ export * from './network';
 export * from './cluster';
 export * from './microservice';
 export * from './network-policies';
+export * from './workload-delivery';
 export * from './user-directory';
 export * from './api-firewall';
 export * from './orders-database';

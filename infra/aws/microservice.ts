@@ -4,10 +4,13 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as cdk8s from 'cdk8s';
+import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import type { IWorkloadCluster } from './cluster';
 import { type CheckovAcknowledgement, checkovSkipAnnotations } from './policy-acknowledgements';
 import { REPOSITORY_ROOT, RUNTIME_DIRECTORY, requireSourceFile } from './repository-layout';
+import type { WorkloadDelivery } from './workload-delivery';
 
 /** A fixed number of replicas. */
 export interface FixedReplicas {
@@ -51,6 +54,8 @@ export interface PublicEndpointOptions {
 
 export interface MicroserviceProps {
   readonly cluster: IWorkloadCluster;
+  /** How the service's Kubernetes objects reach the cluster. */
+  readonly delivery: WorkloadDelivery;
   /** The service's name: its Kubernetes name, its DNS name in the cluster, and its folder under the runtime directory. */
   readonly serviceName: string;
   /** The port the service listens on (docs/runtime-contract.md). */
@@ -130,6 +135,8 @@ const DEPLOYMENT_ACKNOWLEDGEMENTS: readonly CheckovAcknowledgement[] = [
 
 /** The `nonroot` user of the distroless Node.js image. */
 const NONROOT_UID = 65532;
+/** The container port's name, which the probes and the Service's target port refer to. */
+const HTTP_PORT = k8s.IntOrString.fromString('http');
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** TLS 1.3 and 1.2 with forward-secret ciphers only: AWS's recommended policy for HTTPS listeners. */
 export const PUBLIC_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
@@ -149,7 +156,9 @@ export class Microservice extends Construct implements iam.IGrantable {
   readonly image: DockerImageAsset;
   readonly serviceAccount: eks.ServiceAccount;
   readonly grantPrincipal: iam.IPrincipal;
-  /** The Kubernetes objects of this service, for ordering other manifests after them. */
+  /** The service's Kubernetes objects (Deployment, Service, disruption budget, HPA, Ingress): one chart. */
+  readonly chart: cdk8s.Chart;
+  /** The chart as applied by CloudFormation, for ordering other manifests after it. */
   readonly workload: eks.KubernetesManifest;
   /** The labels of this service's pods, which its Service and network policies select. */
   readonly podLabels: Readonly<Record<string, string>>;
@@ -201,15 +210,15 @@ export class Microservice extends Construct implements iam.IGrantable {
       ...props.environment,
     };
 
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: serviceName, namespace, labels, annotations: checkovSkipAnnotations(serviceName, DEPLOYMENT_ACKNOWLEDGEMENTS) },
+    const chart = props.delivery.newChart(serviceName);
+    const metadata = { name: serviceName, namespace, labels };
+    new k8s.KubeDeployment(chart, 'Deployment', {
+      metadata: { ...metadata, annotations: checkovSkipAnnotations(serviceName, DEPLOYMENT_ACKNOWLEDGEMENTS) },
       spec: {
         // With an HPA the replica count belongs to the HPA; setting it here would reset the scale on every deploy.
         ...(isAutoscaled(scaling) ? {} : { replicas: scaling.replicas }),
         selector: { matchLabels: labels },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: {
           metadata: { labels },
           spec: {
@@ -238,14 +247,14 @@ export class Microservice extends Construct implements iam.IGrantable {
                 ports: [{ name: 'http', containerPort: port }],
                 env: Object.entries(environment).map(([name, value]) => ({ name, value })),
                 resources: {
-                  requests: { cpu: `${resources.cpuMillicores}m`, memory: `${resources.memoryMiB}Mi` },
-                  limits: { memory: `${resources.memoryMiB}Mi` },
+                  requests: { cpu: k8s.Quantity.fromString(`${resources.cpuMillicores}m`), memory: k8s.Quantity.fromString(`${resources.memoryMiB}Mi`) },
+                  limits: { memory: k8s.Quantity.fromString(`${resources.memoryMiB}Mi`) },
                 },
-                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
+                readinessProbe: { httpGet: { path: '/readyz', port: HTTP_PORT }, periodSeconds: 5, failureThreshold: 3 },
                 // The sleep action (stable since Kubernetes 1.34): the distroless image has no shell to run `sleep` in.
                 lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } },
                 livenessProbe: {
-                  httpGet: { path: '/healthz', port: 'http' },
+                  httpGet: { path: '/healthz', port: HTTP_PORT },
                   initialDelaySeconds: 10,
                   periodSeconds: 10,
                   failureThreshold: 3,
@@ -259,37 +268,30 @@ export class Microservice extends Construct implements iam.IGrantable {
               },
             ],
             // The root filesystem is read-only; Node and the AWS SDK still expect a writable /tmp.
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
           },
         },
       },
-    };
+    });
 
-    const service = {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: serviceName, namespace, labels },
+    new k8s.KubeService(chart, 'Service', {
+      metadata,
       spec: {
         type: 'ClusterIP',
         selector: labels,
-        ports: [{ name: 'http', port, targetPort: 'http' }],
+        ports: [{ name: 'http', port, targetPort: HTTP_PORT }],
       },
-    };
+    });
 
-    const disruptionBudget = {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: serviceName, namespace, labels },
+    new k8s.KubePodDisruptionBudget(chart, 'DisruptionBudget', {
+      metadata,
       // At most one pod down for node drains and upgrades, whatever the replica count.
-      spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-    };
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
+    });
 
-    const manifests: Record<string, unknown>[] = [deployment, service, disruptionBudget];
     if (props.publicEndpoint) {
-      manifests.push({
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'Ingress',
-        metadata: { name: serviceName, namespace, labels, annotations: loadBalancerAnnotations(props.publicEndpoint) },
+      new k8s.KubeIngress(chart, 'Ingress', {
+        metadata: { ...metadata, annotations: loadBalancerAnnotations(props.publicEndpoint) },
         spec: {
           // The IngressClass the controller's chart installs.
           ingressClassName: 'alb',
@@ -304,10 +306,8 @@ export class Microservice extends Construct implements iam.IGrantable {
       });
     }
     if (isAutoscaled(scaling)) {
-      manifests.push({
-        apiVersion: 'autoscaling/v2',
-        kind: 'HorizontalPodAutoscaler',
-        metadata: { name: serviceName, namespace, labels },
+      new k8s.KubeHorizontalPodAutoscalerV2(chart, 'Autoscaler', {
+        metadata,
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: serviceName },
           minReplicas: scaling.minReplicas,
@@ -322,11 +322,8 @@ export class Microservice extends Construct implements iam.IGrantable {
       });
     }
 
-    this.workload = new eks.KubernetesManifest(this, 'Workload', {
-      cluster: cluster.eksCluster,
-      manifest: manifests,
-    });
-    this.workload.node.addDependency(this.serviceAccount);
+    this.chart = chart;
+    this.workload = props.delivery.addChart(this, 'Workload', chart, [this.serviceAccount]);
   }
 }
 

@@ -1,6 +1,9 @@
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import type * as eks from 'aws-cdk-lib/aws-eks-v2';
+import type * as cdk8s from 'cdk8s';
+import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import type { IWorkloadCluster } from './cluster';
+import type { WorkloadDelivery } from './workload-delivery';
 
 /** What a policy needs to know of a workload: how to select its pods and the port it serves on. */
 export interface NetworkPolicyWorkload {
@@ -17,6 +20,8 @@ export interface WorkloadCall {
 
 export interface WorkloadNetworkPoliciesProps {
   readonly cluster: IWorkloadCluster;
+  /** How the policies reach the cluster. */
+  readonly delivery: WorkloadDelivery;
   /** The VPC's CIDR: the load balancer's nodes and the Kafka brokers have their addresses in it. */
   readonly vpcCidr: string;
   /** The workload the load balancer forwards to (target type ip: from the load balancer's VPC addresses to the pods). */
@@ -34,11 +39,12 @@ export interface WorkloadNetworkPoliciesProps {
 
 /** EKS Pod Identity's agent, a host-network daemon on every node that hands pods their role's credentials. */
 const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 };
-const KUBE_DNS = {
+const KUBE_DNS: k8s.NetworkPolicyPeer = {
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
   podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
-const tcp = (port: number) => ({ protocol: 'TCP', port });
+const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+const udp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'UDP', port: k8s.IntOrString.fromNumber(port) });
 
 /**
  * Kubernetes NetworkPolicies for the shop's namespace: everything denied, in and out, then only the call graph,
@@ -49,47 +55,52 @@ const tcp = (port: number) => ({ protocol: 'TCP', port });
  * the VPC's endpoints, whose addresses cannot be listed, so port 443 is open to any address; every other port is not.
  */
 export class WorkloadNetworkPolicies extends Construct {
+  /** The policies, default deny first: one chart. */
+  readonly chart: cdk8s.Chart;
+  /** The chart as applied by CloudFormation. */
   readonly manifest: eks.KubernetesManifest;
-  /** The policies, default deny first. */
-  readonly policies: readonly Record<string, unknown>[];
 
   constructor(scope: Construct, id: string, props: WorkloadNetworkPoliciesProps) {
     super(scope, id);
     const { namespace } = props.cluster;
     const kafkaPort = props.kafkaPort ?? 9098;
     validate(id, props, kafkaPort);
-    const policy = (name: string, spec: Record<string, unknown>) => ({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: { name, namespace, labels: { 'app.kubernetes.io/part-of': 'shop' } },
-      spec,
-    });
-    const pods = (workload: NetworkPolicyWorkload) => ({ podSelector: { matchLabels: { ...workload.podLabels } } });
+    const pods = (workload: NetworkPolicyWorkload): k8s.NetworkPolicyPeer => ({ podSelector: { matchLabels: { ...workload.podLabels } } });
     const callees = uniqueByName(props.calls.map((call) => call.to));
     const callers = uniqueByName(props.calls.map((call) => call.from));
 
-    const policies: Record<string, unknown>[] = [
-      policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
-      policy('allow-dns', {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{ to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }],
-      }),
-      policy('allow-aws-apis', {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [
-          { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: [tcp(POD_IDENTITY_AGENT.port)] },
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] },
-        ],
-      }),
-      policy(`allow-load-balancer-to-${props.publicWorkload.serviceName}`, {
-        ...pods(props.publicWorkload),
-        policyTypes: ['Ingress'],
-        ingress: [{ from: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(props.publicWorkload.port)] }],
-      }),
-      ...callees.map((callee) =>
-        policy(`allow-to-${callee.serviceName}`, {
+    const policies: [name: string, spec: k8s.NetworkPolicySpec][] = [
+      ['default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }],
+      [
+        'allow-dns',
+        {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [{ to: [KUBE_DNS], ports: [udp(53), tcp(53)] }],
+        },
+      ],
+      [
+        'allow-aws-apis',
+        {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [
+            { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: [tcp(POD_IDENTITY_AGENT.port)] },
+            { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] },
+          ],
+        },
+      ],
+      [
+        `allow-load-balancer-to-${props.publicWorkload.serviceName}`,
+        {
+          ...pods(props.publicWorkload),
+          policyTypes: ['Ingress'],
+          ingress: [{ from: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(props.publicWorkload.port)] }],
+        },
+      ],
+      ...callees.map((callee): [string, k8s.NetworkPolicySpec] => [
+        `allow-to-${callee.serviceName}`,
+        {
           ...pods(callee),
           policyTypes: ['Ingress'],
           ingress: [
@@ -98,32 +109,33 @@ export class WorkloadNetworkPolicies extends Construct {
               ports: [tcp(callee.port)],
             },
           ],
-        }),
-      ),
-      ...callers.map((caller) =>
-        policy(`allow-from-${caller.serviceName}`, {
+        },
+      ]),
+      ...callers.map((caller): [string, k8s.NetworkPolicySpec] => [
+        `allow-from-${caller.serviceName}`,
+        {
           ...pods(caller),
           policyTypes: ['Egress'],
           egress: props.calls
             .filter((call) => call.from.serviceName === caller.serviceName)
             .map((call) => ({ to: [pods(call.to)], ports: [tcp(call.to.port)] })),
-        }),
-      ),
-      ...props.kafkaClients.map((client) =>
-        policy(`allow-kafka-from-${client.serviceName}`, {
+        },
+      ]),
+      ...props.kafkaClients.map((client): [string, k8s.NetworkPolicySpec] => [
+        `allow-kafka-from-${client.serviceName}`,
+        {
           ...pods(client),
           policyTypes: ['Egress'],
           egress: [{ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(kafkaPort)] }],
-        }),
-      ),
+        },
+      ]),
     ];
-    this.policies = policies;
 
-    this.manifest = new eks.KubernetesManifest(this, 'Manifest', {
-      cluster: props.cluster.eksCluster,
-      manifest: policies,
-    });
-    this.manifest.node.addDependency(props.cluster.namespaceReady);
+    this.chart = props.delivery.newChart('network-policies');
+    for (const [name, spec] of policies) {
+      new k8s.KubeNetworkPolicy(this.chart, name, { metadata: { name, namespace, labels: { 'app.kubernetes.io/part-of': 'shop' } }, spec });
+    }
+    this.manifest = props.delivery.addChart(this, 'Manifest', this.chart);
   }
 }
 

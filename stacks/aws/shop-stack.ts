@@ -14,6 +14,7 @@ import {
   ProductTable,
   SchemaMigration,
   UserDirectory,
+  WorkloadDelivery,
   WorkloadNetworkPolicies,
 } from '../../infra/aws';
 import { assertEnvironmentConfig, type ShopEnvironmentConfig } from './config';
@@ -50,6 +51,7 @@ export class ShopStack extends Stack {
       ...stateful,
     });
     const cluster = new Cluster(this, 'Cluster', { vpc: network.vpc, ...config.cluster });
+    const delivery = new WorkloadDelivery(this, 'Delivery', { cluster, delivery: { mode: 'direct' } });
 
     const database = new OrdersDatabase(this, 'OrdersDatabase', { vpc: network.vpc, ...config.database });
     new SchemaMigration(this, 'SchemaMigration', {
@@ -107,6 +109,7 @@ export class ShopStack extends Stack {
     const service = (name: ServiceName, environment: Record<string, string>, extra: Partial<ConstructorParameters<typeof Microservice>[2]> = {}) =>
       new Microservice(this, name, {
         cluster,
+        delivery,
         serviceName: name,
         port: platformContract.services[name].port,
         scaling: config.scaling[name],
@@ -164,6 +167,7 @@ export class ShopStack extends Stack {
     const microservicesByName: Readonly<Record<ServiceName, Microservice>> = { gateway, users, products: productsService, orders, notifications };
     new WorkloadNetworkPolicies(this, 'NetworkPolicies', {
       cluster,
+      delivery,
       vpcCidr: network.cidrBlock,
       publicWorkload: gateway,
       calls: [

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Microservice, ProductTable, type Cluster, type MicroserviceProps } from '../../../infra/aws';
+import { Microservice, ProductTable, WorkloadDelivery, type Cluster, type MicroserviceProps } from '../../../infra/aws';
 import { FIXTURE_SOURCES, manifestsOf, newCluster, newStack, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 const runtimeDirectory = FIXTURE_SOURCES.runtimeDirectory as string;
@@ -21,9 +21,11 @@ describe('Microservice', () => {
     // GIVEN one autoscaled public service with a table grant and one fixed internal service
     const stack = newStack();
     const cluster = newCluster(stack);
+    const delivery = new WorkloadDelivery(stack, 'Delivery', { cluster, delivery: { mode: 'direct' } });
     const table = new ProductTable(stack, 'Products');
     const gateway = new Microservice(stack, 'gateway', {
       cluster,
+      delivery,
       serviceName: 'gateway',
       port: 5000,
       scaling: { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 70 },
@@ -36,6 +38,7 @@ describe('Microservice', () => {
     });
     const products = new Microservice(stack, 'products', {
       cluster,
+      delivery,
       serviceName: 'products',
       port: 5002,
       scaling: { replicas: 2 },
@@ -148,8 +151,10 @@ describe('Microservice', () => {
 
   it('listens on plain HTTP port 80, without TLS, only when asked for by name', () => {
     const stack = newStack();
+    const cluster = newCluster(stack);
     new Microservice(stack, 'gateway', {
-      cluster: newCluster(stack),
+      cluster,
+      delivery: new WorkloadDelivery(stack, 'Delivery', { cluster, delivery: { mode: 'direct' } }),
       serviceName: 'gateway',
       port: 5000,
       scaling: { replicas: 1 },
@@ -181,8 +186,10 @@ describe('Microservice', () => {
 
 describe('Microservice validation', () => {
   let cluster: Cluster;
+  let delivery: WorkloadDelivery;
   const base = (): MicroserviceProps => ({
     cluster,
+    delivery,
     serviceName: 'orders',
     port: 5003,
     scaling: { replicas: 1 },
@@ -190,7 +197,9 @@ describe('Microservice validation', () => {
   });
 
   beforeAll(() => {
-    cluster = newCluster(newStack());
+    const stack = newStack();
+    cluster = newCluster(stack);
+    delivery = new WorkloadDelivery(stack, 'Delivery', { cluster, delivery: { mode: 'direct' } });
   }, SYNTH_TIMEOUT);
 
   it('refuses shutdown timing in the environment, which would no longer fit the grace period', () => {

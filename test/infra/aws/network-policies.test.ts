@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WorkloadNetworkPolicies, type NetworkPolicyWorkload, type WorkloadNetworkPoliciesProps } from '../../../infra/aws';
+import { WorkloadDelivery, WorkloadNetworkPolicies, type NetworkPolicyWorkload, type WorkloadNetworkPoliciesProps } from '../../../infra/aws';
 import { manifestsOf, networkPolicyAllows, newCluster, newStack, SYNTH_TIMEOUT, type PolicyPeer } from './support';
 
 const workload = (serviceName: string, port: number): NetworkPolicyWorkload => ({
@@ -23,6 +23,7 @@ describe('WorkloadNetworkPolicies', () => {
     const cluster = newCluster(stack);
     new WorkloadNetworkPolicies(stack, 'Policies', {
       cluster,
+      delivery: new WorkloadDelivery(stack, 'Delivery', { cluster, delivery: { mode: 'direct' } }),
       vpcCidr: '10.0.0.0/16',
       publicWorkload: front,
       calls: [
@@ -83,7 +84,9 @@ describe('WorkloadNetworkPolicies', () => {
 
   it('refuses a CIDR that is not a literal, which a policy could not hold', () => {
     const stack = newStack();
-    const props: WorkloadNetworkPoliciesProps = { cluster: newCluster(stack), vpcCidr: '${Token[VpcCidr]}', publicWorkload: front, calls: [], kafkaClients: [] };
+    const cluster = newCluster(stack);
+    const delivery = new WorkloadDelivery(stack, 'Delivery', { cluster, delivery: { mode: 'direct' } });
+    const props: WorkloadNetworkPoliciesProps = { cluster, delivery, vpcCidr: '${Token[VpcCidr]}', publicWorkload: front, calls: [], kafkaClients: [] };
     expect(() => new WorkloadNetworkPolicies(stack, 'X', props)).toThrow(
       "WorkloadNetworkPolicies X: vpcCidr must be a literal IPv4 CIDR block (a policy cannot hold a deploy-time value), got '${Token[VpcCidr]}'",
     );
