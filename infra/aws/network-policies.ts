@@ -18,6 +18,22 @@ export interface WorkloadCall {
   readonly to: NetworkPolicyWorkload;
 }
 
+/** Pods of another namespace, by that namespace's name and their labels. */
+export interface NamespacedPods {
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** The cluster's telemetry: where every pod sends its traces and what scrapes every workload's metrics. */
+export interface TelemetryPeers {
+  /** The OpenTelemetry collector, which every pod of the namespace sends OTLP/HTTP to. */
+  readonly collector: NamespacedPods & { readonly otlpPort: number };
+  /** Prometheus, which scrapes `/metrics` on each scraped workload's port. */
+  readonly prometheus: NamespacedPods;
+  /** The workloads Prometheus scrapes. */
+  readonly scraped: readonly NetworkPolicyWorkload[];
+}
+
 export interface WorkloadNetworkPoliciesProps {
   readonly cluster: IWorkloadCluster;
   /** How the policies reach the cluster. */
@@ -35,6 +51,11 @@ export interface WorkloadNetworkPoliciesProps {
    * @default 9098 (MSK, IAM authentication over TLS)
    */
   readonly kafkaPort?: number;
+  /**
+   * Traces out to the collector and scrapes in from Prometheus.
+   * @default - neither is allowed
+   */
+  readonly telemetry?: TelemetryPeers;
 }
 
 /** EKS Pod Identity's agent, a host-network daemon on every node that hands pods their role's credentials. */
@@ -43,13 +64,18 @@ const KUBE_DNS: k8s.NetworkPolicyPeer = {
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
   podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
+const inNamespace = ({ namespace, podLabels }: NamespacedPods): k8s.NetworkPolicyPeer => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+  podSelector: { matchLabels: { ...podLabels } },
+});
 const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
 const udp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'UDP', port: k8s.IntOrString.fromNumber(port) });
 
 /**
  * Kubernetes NetworkPolicies for the shop's namespace: everything denied, in and out, then only the call graph,
- * the load balancer to the public workload, DNS, AWS APIs over HTTPS (with the Pod Identity agent) and the Kafka
- * brokers. Enforced by the VPC CNI's network policy agent (`Cluster` turns it on).
+ * the load balancer to the public workload, DNS, AWS APIs over HTTPS (with the Pod Identity agent), the Kafka
+ * brokers, and, given the telemetry peers, traces to the collector and Prometheus' scrapes. Enforced by the VPC
+ * CNI's network policy agent (`Cluster` turns it on).
  *
  * AWS APIs (the RDS Data API, DynamoDB, SES, STS, Cognito's keys) are public HTTPS endpoints, reached through NAT or
  * the VPC's endpoints, whose addresses cannot be listed, so port 443 is open to any address; every other port is not.
@@ -129,6 +155,7 @@ export class WorkloadNetworkPolicies extends Construct {
           egress: [{ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(kafkaPort)] }],
         },
       ]),
+      ...telemetryPolicies(props.telemetry),
     ];
 
     this.chart = props.delivery.newChart('network-policies');
@@ -137,6 +164,28 @@ export class WorkloadNetworkPolicies extends Construct {
     }
     this.manifest = props.delivery.addChart(this, 'Manifest', this.chart);
   }
+}
+
+function telemetryPolicies(telemetry: TelemetryPeers | undefined): [string, k8s.NetworkPolicySpec][] {
+  if (!telemetry) return [];
+  return [
+    [
+      'allow-otlp-to-collector',
+      {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [inNamespace(telemetry.collector)], ports: [tcp(telemetry.collector.otlpPort)] }],
+      },
+    ],
+    ...uniqueByName(telemetry.scraped).map((workload): [string, k8s.NetworkPolicySpec] => [
+      `allow-prometheus-to-${workload.serviceName}`,
+      {
+        podSelector: { matchLabels: { ...workload.podLabels } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [inNamespace(telemetry.prometheus)], ports: [tcp(workload.port)] }],
+      },
+    ]),
+  ];
 }
 
 function uniqueByName(workloads: readonly NetworkPolicyWorkload[]): NetworkPolicyWorkload[] {

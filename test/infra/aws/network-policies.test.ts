@@ -13,6 +13,8 @@ const accounts = workload('accounts', 5001);
 const billing = workload('billing', 5003);
 const pod = (target: NetworkPolicyWorkload): PolicyPeer => ({ pod: { ...target.podLabels } });
 const kubeDns = { pod: { 'k8s-app': 'kube-dns' } };
+const collector = { pod: { 'app.kubernetes.io/name': 'otel-collector' }, namespace: 'monitoring' };
+const prometheus = { pod: { 'app.kubernetes.io/name': 'prometheus' }, namespace: 'monitoring' };
 
 describe('WorkloadNetworkPolicies', () => {
   let policies: Record<string, any>[];
@@ -32,6 +34,11 @@ describe('WorkloadNetworkPolicies', () => {
         { from: billing, to: accounts },
       ],
       kafkaClients: [billing],
+      telemetry: {
+        collector: { namespace: 'monitoring', podLabels: collector.pod, otlpPort: 4318 },
+        prometheus: { namespace: 'monitoring', podLabels: prometheus.pod },
+        scraped: [front, accounts],
+      },
     });
     policies = manifestsOf(Template.fromStack(stack), 'PoliciesManifest');
   }, SYNTH_TIMEOUT);
@@ -80,6 +87,25 @@ describe('WorkloadNetworkPolicies', () => {
     expect(networkPolicyAllows(policies, pod(billing), { address: '10.0.40.5' }, 9098)).toBe(true);
     expect(networkPolicyAllows(policies, pod(front), { address: '10.0.40.5' }, 9098)).toBe(false);
     expect(networkPolicyAllows(policies, pod(billing), { address: '203.0.113.9' }, 9098)).toBe(false);
+  });
+
+  it('lets every pod send traces to the collector in the monitoring namespace, on OTLP/HTTP only', () => {
+    for (const source of [front, accounts, billing]) {
+      expect(networkPolicyAllows(policies, pod(source), collector, 4318)).toBe(true);
+      expect(networkPolicyAllows(policies, pod(source), collector, 4317)).toBe(false);
+      // The same labels in another namespace are not the collector.
+      expect(networkPolicyAllows(policies, pod(source), { ...collector, namespace: 'default' }, 4318)).toBe(false);
+    }
+  });
+
+  it('lets Prometheus in the monitoring namespace scrape each scraped workload on its own port, and nobody else', () => {
+    expect(networkPolicyAllows(policies, prometheus, pod(front), 5000)).toBe(true);
+    expect(networkPolicyAllows(policies, prometheus, pod(accounts), 5001)).toBe(true);
+    expect(networkPolicyAllows(policies, prometheus, pod(accounts), 5000)).toBe(false);
+    // billing was not listed as scraped.
+    expect(networkPolicyAllows(policies, prometheus, pod(billing), 5003)).toBe(false);
+    expect(networkPolicyAllows(policies, { ...prometheus, namespace: 'default' }, pod(front), 5000)).toBe(false);
+    expect(networkPolicyAllows(policies, { pod: { 'app.kubernetes.io/name': 'grafana' }, namespace: 'monitoring' }, pod(front), 5000)).toBe(false);
   });
 
   it('refuses a CIDR that is not a literal, which a policy could not hold', () => {

@@ -97,15 +97,18 @@ export function manifestsOf(template: Template, logicalIdPrefix: string): Record
   return JSON.parse(text) as Record<string, any>[];
 }
 
-/** One end of a connection, as NetworkPolicies see it: a pod of the shop's namespace (by labels) or an address. */
-export type PolicyPeer = { readonly pod: Record<string, string> } | { readonly address: string };
+/**
+ * One end of a connection, as NetworkPolicies see it: a pod (by labels, in the shop's namespace unless another is
+ * named) or an address.
+ */
+export type PolicyPeer = { readonly pod: Record<string, string>; readonly namespace?: string } | { readonly address: string };
 
 /**
  * Whether a set of NetworkPolicies (all in one namespace) lets `from` open a TCP/UDP connection to `to` on `port`,
  * by the Kubernetes rules: a pod selected by any policy of a type is isolated in that direction, and then needs a
- * rule of some selecting policy that matches the peer and the port. Addresses (load balancer, brokers, AWS APIs)
- * are never isolated themselves. Covers what our policies use: matchLabels, ipBlock without except, and a
- * namespaceSelector (which never matches a pod of the shop's own namespace here).
+ * rule of some selecting policy that matches the peer and the port. Addresses (load balancer, brokers, AWS APIs) and
+ * pods of other namespaces are never isolated by these policies. Covers what our policies use: matchLabels, ipBlock
+ * without except, and a namespaceSelector on the namespace's name label, alone or with a podSelector.
  */
 export function networkPolicyAllows(
   policies: readonly Record<string, any>[],
@@ -114,6 +117,8 @@ export function networkPolicyAllows(
   port: number,
   protocol: 'TCP' | 'UDP' = 'TCP',
 ): boolean {
+  const policyNamespace = policies[0]?.metadata.namespace as string;
+  const namespaceOf = (peer: { namespace?: string }) => peer.namespace ?? policyNamespace;
   const selects = (selector: { matchLabels?: Record<string, string> }, labels: Record<string, string>) =>
     Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
   const inCidr = (address: string, cidr: string) => {
@@ -124,13 +129,16 @@ export function networkPolicyAllows(
   };
   const peerMatches = (peer: Record<string, any>, other: PolicyPeer) => {
     if (peer.ipBlock) return 'address' in other && inCidr(other.address, peer.ipBlock.cidr);
-    if (peer.namespaceSelector) return false;
-    return 'pod' in other && selects(peer.podSelector, other.pod);
+    if (!('pod' in other)) return false;
+    const inNamespace = peer.namespaceSelector
+      ? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': namespaceOf(other) })
+      : namespaceOf(other) === policyNamespace;
+    return inNamespace && selects(peer.podSelector ?? {}, other.pod);
   };
   const portMatches = (ports: { protocol?: string; port: number }[] | undefined) =>
     !ports || ports.some((candidate) => candidate.port === port && (candidate.protocol ?? 'TCP') === protocol);
   const allowedBy = (direction: 'Ingress' | 'Egress', self: PolicyPeer, other: PolicyPeer) => {
-    if (!('pod' in self)) return true;
+    if (!('pod' in self) || namespaceOf(self) !== policyNamespace) return true;
     const selecting = policies.filter((policy) => selects(policy.spec.podSelector, self.pod) && policy.spec.policyTypes.includes(direction));
     if (selecting.length === 0) return true;
     const rulesKey = direction === 'Ingress' ? 'ingress' : 'egress';
