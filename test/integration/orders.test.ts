@@ -180,14 +180,14 @@ describe('orders against MariaDB and Kafka', () => {
         placed.push(JSON.parse(answer.text) as Order);
       }
       expect((await fetch(`${ordersUrl}/readyz`)).status).toBe(200);
-      expect(await metric('outbox_pending_events')).toBeGreaterThanOrEqual(3);
+      expect(await metric('outbox_backlog_events')).toBeGreaterThanOrEqual(3);
       // The oldest unpublished event is at least as old as the first order of the outage.
       const pendingAtLeastSeconds = (Date.now() - firstAcceptedAt) / 1000;
-      expect(await metric('outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(pendingAtLeastSeconds);
+      expect(await metric('outbox_oldest_event_age_seconds')).toBeGreaterThanOrEqual(pendingAtLeastSeconds);
     } finally {
       await restartKafka();
     }
     for (const order of placed) expect(await reader.waitForKey(order.id, 1, 120_000)).toHaveLength(1);
-    await eventually(async () => ((await metric('outbox_pending_events')) === 0 ? true : undefined), 'an empty outbox');
+    await eventually(async () => ((await metric('outbox_backlog_events')) === 0 ? true : undefined), 'an empty outbox');
   });
 });

@@ -2,10 +2,13 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Type } from '@sinclair/typebox';
 import type { S3Event } from 'aws-lambda';
-import pino from 'pino';
+import { SpanKind } from '@opentelemetry/api';
 import { loadConfig } from '../../shared/config';
 import { createDynamoClient, dynamoConfig } from '../../shared/dynamo';
 import { createProductStore } from '../../shared/products';
+import { createServiceLogger } from '../../shared/server/logger';
+import { traceInvocations } from '../../shared/telemetry/lambda';
+import { startTracing } from '../../shared/telemetry/tracing';
 import { csvRecords, jsonLines, type RawRecord } from './catalog-rows';
 import { importCatalog, type CatalogReport } from './import-catalog';
 
@@ -16,7 +19,8 @@ const config = loadConfig(
     LOG_LEVEL: Type.String({ default: 'info' }),
   }),
 );
-const log = pino({ level: config.LOG_LEVEL, base: { service: 'catalog-ingest' } });
+const log = createServiceLogger('catalog-ingest', config.LOG_LEVEL);
+const tracing = startTracing({ service: 'catalog-ingest' });
 
 // Created once per Lambda container and reused by every invocation it serves.
 // Credentials come from the environment: the Lambda's role in AWS, the launcher's key pair for the local S3 server.
@@ -68,7 +72,7 @@ async function importObject(bucket: string, key: string): Promise<void> {
  * S3 object-created handler for catalog files. Bad rows end up in the report; only infrastructure
  * errors throw, so Lambda retries the event and finally sends it to the dead-letter destination.
  */
-export const handler = async (event: S3Event): Promise<void> => {
+export const handler = traceInvocations(tracing, 'catalog-ingest import', SpanKind.CONSUMER, async (event: S3Event): Promise<void> => {
   for (const record of event.Records) {
     const key = decodeKey(record.s3.object.key);
     if (!key.startsWith(CATALOG_PREFIX)) {
@@ -77,4 +81,4 @@ export const handler = async (event: S3Event): Promise<void> => {
     }
     await importObject(record.s3.bucket.name, key);
   }
-};
+});

@@ -1,15 +1,14 @@
 import type { Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyBaseLogger } from 'fastify';
-import pino from 'pino';
 import { platformContract } from '../../../contracts/platform';
 import { createUsersClient } from '../../shared/clients/users-client';
 import { ConfigError } from '../../shared/config';
 import { ORDERS_TOPIC, OrderEvent } from '../../shared/events';
 import { createServiceClient } from '../../shared/http/service-client';
 import { createEventConsumer, createEventPublisher, createKafka } from '../../shared/kafka';
-import type { ServiceApp } from '../../shared/server';
-import { createSqlClient } from '../../shared/sql';
+import { createServiceLogger, type ServiceApp } from '../../shared/server';
+import { createSqlClient, createSqlMetrics } from '../../shared/sql';
 import { buildApp } from './app';
 import { createLogChannel, createSesChannel, createSmtpChannel, type NotificationChannel } from './channels';
 import type { NotificationsConfig } from './config';
@@ -41,9 +40,10 @@ function createChannel(config: Config, log: FastifyBaseLogger): NotificationChan
  */
 export function createNotificationsRuntime(config: Config): ServiceApp {
   // Beside the app's request logger, the same JSON lines for work outside requests (Kafka, background loops).
-  const log = pino({ level: config.LOG_LEVEL, base: { service: 'notifications' } });
+  const log = createServiceLogger('notifications', config.LOG_LEVEL);
 
-  const sql = createSqlClient(config);
+  const sqlMetrics = createSqlMetrics();
+  const sql = createSqlClient(config, sqlMetrics);
   const usersHttp = createServiceClient({ caller: 'notifications', name: 'users', baseUrl: config.USERS_URL });
   const channel = createChannel(config, log);
   const store = createNotificationStore(sql);
@@ -72,7 +72,9 @@ export function createNotificationsRuntime(config: Config): ServiceApp {
     logLevel: config.LOG_LEVEL,
   });
   // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
-  void app.register(async (instance) => confirmations.registerMetrics(instance.metrics));
+  void app.register(async (instance) => {
+    for (const part of [confirmations, consumer, deadLetters, sqlMetrics]) part.registerMetrics(instance.metrics);
+  });
   // Not awaited: the consumer keeps trying to join while Kafka is away, and readiness reports it.
   app.addHook('onReady', async () => {
     void consumer.start();

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { SpanKind } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { UserContact, UsersClient } from '../../shared/clients/users-client';
 import { NotFoundError } from '../../shared/errors';
 import type { OrderEvent, OrderPlaced } from '../../shared/events/orders-topic';
 import { UnprocessableEventError } from '../../shared/kafka/event-consumer';
+import { inSpan } from '../../shared/telemetry/spans';
 import type { NotificationChannel, OutgoingMessage } from './channels';
 import type { NotificationStore } from './notification-store';
 
@@ -45,6 +47,37 @@ export function createOrderConfirmations(deps: OrderConfirmationsDeps) {
   const now = deps.now ?? (() => new Date());
   const sent = new Counter({ name: 'notifications_sent_total', help: 'Order confirmations handed to the channel', labelNames: ['channel'], registers: [] });
   const duplicates = new Counter({ name: 'notifications_duplicate_events_total', help: 'Events already notified (redeliveries), sent nothing', registers: [] });
+  const sendDuration = new Histogram({
+    name: 'notification_send_duration_seconds',
+    help: 'Time of one send through the channel, until it accepted the message or failed',
+    labelNames: ['channel', 'outcome'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [],
+  });
+  const orderToSend = new Histogram({
+    name: 'notifications_order_to_send_seconds',
+    help: "From the order's event (occurredAt) until its confirmation was sent: the whole pipeline's latency",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [],
+  });
+
+  /** One send, in the span `notification send` of the event's trace, timed per outcome. */
+  async function send(message: OutgoingMessage, event: OrderPlaced): Promise<void> {
+    const channel = deps.channel.name;
+    const started = performance.now();
+    let outcome: 'ok' | 'error' = 'error';
+    try {
+      await inSpan(
+        'notification send',
+        { kind: SpanKind.CLIENT, attributes: { 'shop.notification.channel': channel, 'shop.order_id': event.payload.orderId, 'shop.event_id': event.eventId } },
+        () => deps.channel.send(message),
+      );
+      outcome = 'ok';
+    } finally {
+      sendDuration.observe({ channel, outcome }, (performance.now() - started) / 1000);
+    }
+    orderToSend.observe(Math.max(0, (now().getTime() - Date.parse(event.occurredAt)) / 1000));
+  }
 
   async function confirm(event: OrderPlaced): Promise<void> {
     const { orderId, userId } = event.payload;
@@ -67,7 +100,7 @@ export function createOrderConfirmations(deps: OrderConfirmationsDeps) {
       return;
     }
     try {
-      await deps.channel.send(message);
+      await send(message, event);
     } catch (error) {
       await deps.store.releaseClaim(id).catch((releaseError: unknown) => {
         // The claim stays: a retry will see it and not send, so this confirmation is lost unless an operator acts.
@@ -87,8 +120,7 @@ export function createOrderConfirmations(deps: OrderConfirmationsDeps) {
       }
     },
     registerMetrics(registry: Registry): void {
-      registry.registerMetric(sent);
-      registry.registerMetric(duplicates);
+      for (const metric of [sent, duplicates, sendDuration, orderToSend]) registry.registerMetric(metric);
     },
   };
 }

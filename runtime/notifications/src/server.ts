@@ -1,7 +1,9 @@
 import { loadConfig } from '../../shared/config';
 import { runServer } from '../../shared/server';
+import { startTracing } from '../../shared/telemetry/tracing';
 import { NotificationsConfig } from './config';
 import { createNotificationsRuntime } from './notifications-runtime';
 
 const config = loadConfig(NotificationsConfig);
-await runServer(createNotificationsRuntime(config), config);
+const tracing = startTracing({ service: 'notifications' });
+await runServer(createNotificationsRuntime(config), config, tracing);

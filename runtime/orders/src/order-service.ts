@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyBaseLogger } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import type { ListOrdersQuery, Order, PlaceOrderBody } from '../../shared/api/orders';
 import type { UsersClient } from '../../shared/clients/users-client';
 import { DependencyUnavailableError, DomainError, NotFoundError, ValidationError } from '../../shared/errors';
@@ -41,6 +42,16 @@ export interface OrderServiceDeps {
   readonly newId?: () => string;
   /** @default () => new Date() */
   readonly now?: () => Date;
+}
+
+export type ReservationFailure = 'insufficient_stock' | 'unknown_product' | 'unavailable';
+
+/** The `reason` label of a refused or failed reservation; undefined for refusals that are the order's fault (mixed currencies). */
+export function reservationFailureOf(error: unknown): ReservationFailure | undefined {
+  if (error instanceof DependencyUnavailableError) return 'unavailable';
+  if (!(error instanceof DomainError)) return undefined;
+  if (error.code === 'INSUFFICIENT_STOCK') return 'insufficient_stock';
+  return error.code === 'PRODUCT_NOT_FOUND' ? 'unknown_product' : undefined;
 }
 
 /** An order as placed: the body and its user, who is always the caller. */
@@ -89,6 +100,13 @@ function pricedLines(body: OrderRequest, reservation: Reservation): Order['items
 export function createOrderService(deps: OrderServiceDeps) {
   const newId = deps.newId ?? randomUUID;
   const now = deps.now ?? (() => new Date());
+  const placed = new Counter({ name: 'orders_placed_total', help: 'Orders committed (idempotent replays not counted)', registers: [] });
+  const reservationFailures = new Counter({
+    name: 'orders_stock_reservation_failures_total',
+    help: 'Orders refused or failed at the stock reservation',
+    labelNames: ['reason'],
+    registers: [],
+  });
 
   async function replay(key: string, requestHash: string): Promise<Order | undefined> {
     const stored = await deps.store.findIdempotencyKey(key);
@@ -176,6 +194,8 @@ export function createOrderService(deps: OrderServiceDeps) {
     try {
       reservation = await deps.products.reserveStock(orderId, body.items, requestId);
     } catch (error) {
+      const reason = reservationFailureOf(error);
+      if (reason !== undefined) reservationFailures.inc({ reason });
       // A timeout may hide a reservation that was made; releasing an unknown one is harmless.
       if (error instanceof DependencyUnavailableError) await releaseQuietly(orderId, requestId, 'reservation outcome unknown');
       throw error;
@@ -218,6 +238,7 @@ export function createOrderService(deps: OrderServiceDeps) {
           ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash } } : {}),
         }),
       );
+      placed.inc();
       deps.onOrderPlaced?.();
       return { order, created: true };
     } catch (error) {
@@ -239,6 +260,11 @@ export function createOrderService(deps: OrderServiceDeps) {
       inFlight.add(placement);
       void placement.finally(() => inFlight.delete(placement)).catch(() => undefined);
       return placement;
+    },
+
+    registerMetrics(registry: Registry): void {
+      registry.registerMetric(placed);
+      registry.registerMetric(reservationFailures);
     },
 
     /**

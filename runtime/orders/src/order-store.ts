@@ -1,6 +1,7 @@
 import type { Order } from '../../shared/api/orders';
 import type { OrderEvent } from '../../shared/events/orders-topic';
 import { CreatedAtPosition, decodeCursor, encodeCursor } from '../../shared/http/pagination';
+import { traceHeaders } from '../../shared/telemetry/spans';
 import { fromSqlTimestamp, namedList, toSqlTimestamp, type SqlClient, type SqlExecutor, type SqlParams } from '../../shared/sql';
 
 export interface IdempotencyRecord {
@@ -68,12 +69,15 @@ const ORDER_COLUMNS = 'id, user_id, status, total_cents, currency, created_at';
 export function createOrderStore(sql: SqlClient) {
   return {
     /**
-     * Writes the order, its items, its event (to the outbox) and the idempotency key in one
+     * Writes the order, its items, its event (to the outbox, with the active trace context) and the idempotency key in one
      * transaction: all of it or none. A key already taken surfaces as DuplicateKeyError on PRIMARY.
      */
     async insertPlacedOrder(placed: NewOrder): Promise<void> {
       const { order } = placed;
       const createdAt = toSqlTimestamp(new Date(order.createdAt));
+      // The placing request's trace context goes with the event: the relay publishes it later, outside
+      // the request, and its span continues this trace. Read here, not in the transaction's span.
+      const trace = traceHeaders();
       await sql.transaction(
         async (tx) => {
           // First, so a concurrent retry with the same key waits on this row's lock and then fails fast.
@@ -95,8 +99,16 @@ export function createOrderStore(sql: SqlClient) {
           });
           await tx.execute(`INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price_cents) VALUES ${lines.join(', ')}`, lineParams);
           await tx.execute(
-            'INSERT INTO outbox (event_id, topic, message_key, payload, created_at) VALUES (:eventId, :topic, :messageKey, :payload, :createdAt)',
-            { eventId: placed.event.eventId, topic: placed.topic, messageKey: placed.messageKey, payload: JSON.stringify(placed.event), createdAt },
+            `INSERT INTO outbox (event_id, topic, message_key, payload, trace_context, created_at)
+             VALUES (:eventId, :topic, :messageKey, :payload, :traceContext, :createdAt)`,
+            {
+              eventId: placed.event.eventId,
+              topic: placed.topic,
+              messageKey: placed.messageKey,
+              payload: JSON.stringify(placed.event),
+              traceContext: Object.keys(trace).length > 0 ? JSON.stringify(trace) : null,
+              createdAt,
+            },
           );
         },
         // The outbox relay marks rows published while orders insert new ones, and InnoDB now and then

@@ -1,10 +1,9 @@
 import type { Static } from '@sinclair/typebox';
-import pino from 'pino';
 import { createUsersClient } from '../../shared/clients/users-client';
 import { createServiceClient } from '../../shared/http/service-client';
 import { createEventPublisher, createKafka } from '../../shared/kafka';
-import type { ServiceApp } from '../../shared/server';
-import { createSqlClient } from '../../shared/sql';
+import { createServiceLogger, type ServiceApp } from '../../shared/server';
+import { createSqlClient, createSqlMetrics } from '../../shared/sql';
 import { buildApp } from './app';
 import { createProductsClient } from './clients/products-client';
 import type { OrdersConfig } from './config';
@@ -25,9 +24,10 @@ export interface OrdersRuntimeOptions {
  */
 export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options: OrdersRuntimeOptions = {}): ServiceApp {
   // Beside the app's request logger, the same JSON lines for work outside requests (Kafka, background loops).
-  const log = pino({ level: config.LOG_LEVEL, base: { service: 'orders' } });
+  const log = createServiceLogger('orders', config.LOG_LEVEL);
 
-  const sql = createSqlClient(config);
+  const sqlMetrics = createSqlMetrics();
+  const sql = createSqlClient(config, sqlMetrics);
   const usersHttp = createServiceClient({ caller: 'orders', name: 'users', baseUrl: config.USERS_URL });
   const productsHttp = createServiceClient({ caller: 'orders', name: 'products', baseUrl: config.PRODUCTS_URL });
   const publisher = createEventPublisher(createKafka({ clientId: 'orders', env: config, logger: log }));
@@ -44,8 +44,7 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
   const app = buildApp({ orderService, readiness: { database: () => sql.ping() }, logLevel: config.LOG_LEVEL });
   // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
   void app.register(async (instance) => {
-    relay.registerMetrics(instance.metrics);
-    retention.registerMetrics(instance.metrics);
+    for (const part of [relay, retention, publisher, orderService, sqlMetrics]) part.registerMetrics(instance.metrics);
   });
   app.addHook('onReady', async () => {
     relay.start();

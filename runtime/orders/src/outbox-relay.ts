@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EventPublisher, OutgoingEvent } from '../../shared/kafka/event-publisher';
 import { fromSqlTimestamp, namedList, toSqlTimestamp, type SqlClient } from '../../shared/sql';
+import { contextFromHeaders } from '../../shared/telemetry/spans';
 
 export interface OutboxRelayOptions {
   readonly sql: SqlClient;
@@ -26,7 +27,18 @@ interface OutboxRow {
   topic: string;
   message_key: string;
   payload: string;
+  trace_context: string | null;
 }
+
+/** The trace context stored with the row (W3C headers as JSON); none for rows written untraced. */
+const traceContextOf = (stored: string | null) => {
+  if (stored === null) return undefined;
+  try {
+    return contextFromHeaders(JSON.parse(stored) as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
+};
 
 const eventTypeOf = (payload: string): string => {
   try {
@@ -42,7 +54,9 @@ const eventTypeOf = (payload: string): string => {
  * `FOR UPDATE SKIP LOCKED` inside a transaction that stays open until Kafka acknowledged the batch,
  * so several replicas never publish the same rows concurrently, and a crash before the commit only
  * leaves rows to publish again (consumers deduplicate on the event id). While Kafka is down the
- * relay backs off; orders keep being accepted and their events wait in the outbox.
+ * relay backs off; orders keep being accepted and their events wait in the outbox. Each event is
+ * published in the trace of the order that wrote it (the context stored in its row), so the consumer's
+ * work joins that trace.
  */
 export function createOutboxRelay(options: OutboxRelayOptions) {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -70,7 +84,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
       if (candidates.length === 0) return 0;
       const candidateIds = namedList('id', candidates.map((row) => Number(row.id)));
       const rows = await tx.query<OutboxRow>(
-        `SELECT id, event_id, topic, message_key, payload FROM outbox
+        `SELECT id, event_id, topic, message_key, payload, trace_context FROM outbox
          WHERE id IN (${candidateIds.sql}) AND published_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED`,
         candidateIds.params,
       );
@@ -80,6 +94,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
         key: row.message_key,
         value: row.payload,
         headers: { 'event-id': row.event_id, 'event-type': eventTypeOf(row.payload), 'content-type': 'application/json' },
+        traceContext: traceContextOf(row.trace_context),
       }));
       await publisher.publish(events);
       const claimed = namedList('id', rows.map((row) => Number(row.id)));
@@ -165,8 +180,8 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
         return cached.stats;
       };
       const gauges = [
-        { name: 'outbox_pending_events', help: 'Outbox events not yet published to Kafka', read: (current: PendingStats) => current.pending },
-        { name: 'outbox_oldest_pending_age_seconds', help: 'Age of the oldest unpublished outbox event (0 when none)', read: (current: PendingStats) => current.oldestAgeSeconds },
+        { name: 'outbox_backlog_events', help: 'Outbox events not yet published to Kafka', read: (current: PendingStats) => current.pending },
+        { name: 'outbox_oldest_event_age_seconds', help: 'Age of the oldest unpublished outbox event (0 when none)', read: (current: PendingStats) => current.oldestAgeSeconds },
       ];
       for (const { name, help, read } of gauges) {
         new Gauge({

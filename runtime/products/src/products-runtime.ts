@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import { createDynamoClient } from '../../shared/dynamo';
+import { createDynamoClient, createDynamoMetrics } from '../../shared/dynamo';
 import { createProductStore, createStockReservations } from '../../shared/products';
 import type { ServiceApp } from '../../shared/server';
 import { buildApp } from './app';
@@ -10,9 +10,12 @@ import type { ProductsConfig } from './config';
  * DynamoDB client closed on close (after in-flight requests finished). server.ts listens on it.
  */
 export function createProductsRuntime(config: Static<typeof ProductsConfig>): ServiceApp {
-  const dynamo = createDynamoClient(config);
+  const dynamoMetrics = createDynamoMetrics();
+  const dynamo = createDynamoClient(config, dynamoMetrics);
   const table = { dynamo, tableName: config.PRODUCTS_TABLE };
   const app = buildApp({ products: createProductStore(table), reservations: createStockReservations(table), logLevel: config.LOG_LEVEL });
+  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
+  void app.register(async (instance) => dynamoMetrics.registerMetrics(instance.metrics));
   app.addHook('onClose', async () => dynamo.destroy());
   return app;
 }

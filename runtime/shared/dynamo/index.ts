@@ -1,2 +1,3 @@
 export * from './create-dynamo';
 export * from './products-table';
+export * from './dynamo-telemetry';

@@ -1,8 +1,21 @@
+import { SpanKind } from '@opentelemetry/api';
 import type { TSchema, Static } from '@sinclair/typebox';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { platformContract } from '../../../contracts/platform';
+import {
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_MESSAGE_KEY,
+  ATTR_MESSAGING_KAFKA_OFFSET,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+} from '../telemetry/attributes';
+import { contextFromHeaders, inSpan } from '../telemetry/spans';
+import { createConsumerLag } from './consumer-lag';
 import type { EventPublisher } from './event-publisher';
 
 /** Thrown by a handler for an event that can never be processed (e.g. its user no longer exists): it goes to the dead-letter topic. */
@@ -34,7 +47,11 @@ export interface EventConsumerOptions<T extends TSchema> {
   readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   /** First wait before retrying a message that failed for a transient reason; doubles up to 15 s. @default 500 */
   readonly retryBackoffMs?: number;
+  /** How often kafka_consumer_lag is read while consuming. @default 10000 */
+  readonly lagIntervalMs?: number;
 }
+
+type Outcome = 'processed' | 'dead_lettered';
 
 const MAX_RETRY_BACKOFF_MS = 15_000;
 
@@ -60,6 +77,8 @@ const headerText = (value: unknown): string =>
  * each offset only after the event was handled or dead-lettered. Invalid or unprocessable messages go
  * to the dead-letter topic with the reason in headers, so they never crash the consumer or block the
  * partition; transient failures retry the same message with back-off (order within a partition kept).
+ * Each attempt runs in a CONSUMER span `<topic> process`, child of the producer's span in the message
+ * headers, so one order's trace continues here; counts, durations and the group's lag go to /metrics.
  */
 export function createEventConsumer<T extends TSchema>(options: EventConsumerOptions<T>) {
   const { log } = options;
@@ -68,8 +87,19 @@ export function createEventConsumer<T extends TSchema>(options: EventConsumerOpt
   let joined = false;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
+  const groupLabels = { group: options.groupId, topic: options.topic };
+  const messages = new Counter({ name: 'kafka_consumer_messages_total', help: 'Messages handled, by outcome', labelNames: ['group', 'topic', 'outcome'], registers: [] });
+  const deadLetters = new Counter({ name: 'kafka_consumer_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['group', 'topic'], registers: [] });
+  const processing = new Histogram({
+    name: 'kafka_consumer_processing_duration_seconds',
+    help: 'Time from receiving a message until it is handled or dead-lettered, retries included',
+    labelNames: ['group', 'topic'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [],
+  });
+  const lag = createConsumerLag({ kafka: options.kafka, groupId: options.groupId, topic: options.topic, log, intervalMs: options.lagIntervalMs });
 
-  async function deadLetter(message: KafkaMessage, reason: string, context: EventContext): Promise<void> {
+  async function deadLetter(message: KafkaMessage, reason: string, context: EventContext): Promise<Outcome> {
     const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, headerText(value)]));
     const names = platformContract.deadLetterHeaders;
     await options.deadLetters.publish([
@@ -88,19 +118,47 @@ export function createEventConsumer<T extends TSchema>(options: EventConsumerOpt
         },
       },
     ]);
+    deadLetters.inc(groupLabels);
     log.warn({ ...context, reason }, 'message sent to the dead-letter topic');
+    return 'dead_lettered';
   }
 
-  async function process(message: KafkaMessage, context: EventContext): Promise<void> {
+  async function process(message: KafkaMessage, context: EventContext): Promise<Outcome> {
     const decoded = decode(message, options.check);
     if ('reason' in decoded) return deadLetter(message, decoded.reason, context);
     try {
       await options.handle(decoded.event, context);
+      return 'processed';
     } catch (error) {
       if (error instanceof UnprocessableEventError) return deadLetter(message, error.message, context);
       throw error;
     }
   }
+
+  /** One attempt, in a span continuing the trace the producer put in the headers. */
+  const attempt = (message: KafkaMessage, context: EventContext, attemptNo: number) =>
+    inSpan(
+      `${context.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromHeaders(message.headers),
+        attributes: {
+          [ATTR_MESSAGING_SYSTEM]: 'kafka',
+          [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+          [ATTR_MESSAGING_DESTINATION_NAME]: context.topic,
+          [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(context.partition),
+          [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: options.groupId,
+          [ATTR_MESSAGING_KAFKA_OFFSET]: Number(context.offset),
+          ...(context.key === null ? {} : { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: context.key }),
+          'shop.attempt': attemptNo,
+        },
+      },
+      async (span) => {
+        const outcome = await process(message, context);
+        span.setAttribute('shop.outcome', outcome);
+        return outcome;
+      },
+    );
 
   async function sleepWithHeartbeats(ms: number, heartbeat: () => Promise<void>): Promise<void> {
     const until = Date.now() + ms;
@@ -114,11 +172,11 @@ export function createEventConsumer<T extends TSchema>(options: EventConsumerOpt
   function startLater(): void {
     if (stopping) return;
     clearTimeout(restartTimer);
-    restartTimer = setTimeout(() => void start(), 5000);
+    restartTimer = setTimeout(() => void join(), 5000);
   }
 
   /** Connects, subscribes and runs; never rejects: a failure is logged and retried, readiness reports it. */
-  async function start(): Promise<void> {
+  async function join(): Promise<void> {
     try {
       await startMember();
     } catch (error) {
@@ -149,15 +207,18 @@ export function createEventConsumer<T extends TSchema>(options: EventConsumerOpt
       autoCommit: false,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         const context: EventContext = { topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null };
-        for (let attempt = 1; ; attempt++) {
+        const received = performance.now();
+        for (let attemptNo = 1; ; attemptNo++) {
           try {
-            await process(message, context);
+            const outcome = await attempt(message, context, attemptNo);
+            messages.inc({ ...groupLabels, outcome });
+            processing.observe(groupLabels, (performance.now() - received) / 1000);
             break;
           } catch (error) {
             // Throwing leaves the offset uncommitted: the next member of the group starts here again.
             if (stopping) throw error;
-            const backoffMs = Math.min(MAX_RETRY_BACKOFF_MS, firstBackoffMs * 2 ** (attempt - 1));
-            log.warn({ err: error, ...context, attempt, backoffMs }, 'could not process message; retrying it');
+            const backoffMs = Math.min(MAX_RETRY_BACKOFF_MS, firstBackoffMs * 2 ** (attemptNo - 1));
+            log.warn({ err: error, ...context, attempt: attemptNo, backoffMs }, 'could not process message; retrying it');
             await sleepWithHeartbeats(backoffMs, heartbeat);
           }
         }
@@ -167,14 +228,23 @@ export function createEventConsumer<T extends TSchema>(options: EventConsumerOpt
   }
 
   return {
-    start,
+    /** Joins the group and starts reading the lag. */
+    async start(): Promise<void> {
+      lag.start();
+      await join();
+    },
     /** Readiness: the member has joined its group and is consuming. */
     isJoined: () => joined,
     /** Leaves the group after the message in hand (its offset is committed once handled). */
     async stop(): Promise<void> {
       stopping = true;
       clearTimeout(restartTimer);
+      await lag.stop();
       await consumer?.disconnect();
+    },
+    registerMetrics(registry: Registry): void {
+      for (const metric of [messages, deadLetters, processing]) registry.registerMetric(metric);
+      lag.registerMetrics(registry);
     },
   };
 }

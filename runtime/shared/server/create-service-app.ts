@@ -5,7 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type ConnectionError, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type RawServerDefault } from 'fastify';
 import { inputErrorStatuses, withErrorResponses, type ErrorBody } from '../http/error-body';
 import { errorHandler, replyWithError } from './error-handler';
+import { traceRequests } from '../telemetry/request-tracing';
 import { health, type ReadinessCheck } from './health';
+import { serviceLoggerOptions } from './logger';
 import { metrics } from './metrics';
 import { validatorCompiler } from './validator-compiler';
 
@@ -59,19 +61,15 @@ function answerClientError(error: ConnectionError, socket: Socket): void {
 }
 
 /**
- * The Fastify instance every service starts from: JSON logs with the request id, `x-request-id` in
- * and out, schema validation that rejects unknown fields (and, in bodies, wrong types), the shared
+ * The Fastify instance every service starts from: JSON logs with the request id and trace id, a
+ * trace span per request (W3C `traceparent` in), `x-request-id` in and out, schema validation that rejects unknown fields (and, in bodies, wrong types), the shared
  * error shape for every refusal (down to requests that are not HTTP), 405 with `Allow`, health,
  * readiness and metrics. Bodies are JSON only, and DELETE carries none. Each route's schema documents
  * the error statuses its input can cause. Services add their routes to it; it never listens (see `runServer`).
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
-    logger: options.logger ?? {
-      level: options.logLevel ?? 'info',
-      base: { service: options.service },
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    },
+    logger: options.logger ?? serviceLoggerOptions(options.service, options.logLevel),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
     // Keep-alive longer than the load balancer's 60 s idle timeout, so the balancer closes first.
@@ -92,6 +90,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     frameworkErrors: replyWithError,
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  traceRequests(app);
   app.setValidatorCompiler(validatorCompiler);
   // A DELETE body has no meaning in HTTP or in this API: it is not read, so it cannot fail a DELETE.
   app.addHttpMethod('DELETE', { hasBody: false, overrideExisting: true });

@@ -1,4 +1,5 @@
 export * from './caller-identity';
 export * from './create-service-app';
+export * from './logger';
 export * from './run-server';
 export type { ReadinessCheck } from './health';

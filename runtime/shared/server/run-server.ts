@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config';
+import type { Tracing } from '../telemetry/tracing';
 
 /** What `runServer` reads of a service's configuration: `serverConfig`'s variables. */
 export type RunServerConfig = Pick<ServerConfig, 'PORT' | 'HOST' | 'SHUTDOWN_DRAIN_MS' | 'SHUTDOWN_CLOSE_TIMEOUT_MS'>;
@@ -11,10 +12,10 @@ export type RunServerConfig = Pick<ServerConfig, 'PORT' | 'HOST' | 'SHUTDOWN_DRA
  * it noticed, are served, and keep-alive clients are told to reconnect elsewhere. After
  * `SHUTDOWN_DRAIN_MS` the app closes: Fastify stops accepting connections, closes idle ones, finishes
  * in-flight requests, and then runs every `onClose` hook (producers flush, consumers commit and leave
- * their group, pools close). SIGINT (Ctrl-C in a terminal; no orchestrator sends it) closes without
+ * their group, pools close), and last the spans still buffered are sent (`tracing`). SIGINT (Ctrl-C in a terminal; no orchestrator sends it) closes without
  * the drain. A second signal, or a close that outlasts `SHUTDOWN_CLOSE_TIMEOUT_MS`, forces the exit.
  */
-export async function runServer(app: FastifyInstance, config: RunServerConfig): Promise<void> {
+export async function runServer(app: FastifyInstance, config: RunServerConfig, tracing?: Pick<Tracing, 'shutdown'>): Promise<void> {
   let stopping = false;
   const close = () => {
     app.log.info('drain over, closing');
@@ -23,8 +24,10 @@ export async function runServer(app: FastifyInstance, config: RunServerConfig): 
       process.exit(1);
     }, config.SHUTDOWN_CLOSE_TIMEOUT_MS);
     force.unref();
+    // After close: the spans of the shutdown itself (the consumer's last commit, the relay's last batch) go too.
     app.close().then(
-      () => {
+      async () => {
+        await tracing?.shutdown().catch((error: unknown) => app.log.warn({ err: error }, 'could not send the last spans'));
         app.log.info('stopped cleanly');
         process.exit(0);
       },

@@ -7,6 +7,7 @@ import {
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
 import { DuplicateKeyError, SqlConflictError, SqlUnavailableError, duplicateKeyName, retryConflicts, type ExecuteResult, type SqlClient, type SqlExecutor, type SqlParams } from './sql-client';
+import { instrumentSql, type SqlMetrics } from './sql-telemetry';
 import { toSqlTimestamp } from './timestamps';
 
 export interface DataApiSqlClientOptions {
@@ -21,6 +22,8 @@ export interface DataApiSqlClientOptions {
   readonly resumeAttempts?: number;
   /** First back-off between resume attempts, doubled each time. @default 500 */
   readonly resumeBackoffMs?: number;
+  /** Where statement latency and errors are counted. @default - spans only */
+  readonly metrics?: SqlMetrics;
 }
 
 function toParameters(params: SqlParams | undefined): SqlParameter[] | undefined {
@@ -100,7 +103,7 @@ export function createDataApiSqlClient(options: DataApiSqlClientOptions): SqlCli
   });
 
   const executor = executorIn();
-  return {
+  return instrumentSql({
     ...executor,
     transaction(work, options) {
       return retryConflicts(options?.conflictRetries ?? 0, async () => {
@@ -123,5 +126,5 @@ export function createDataApiSqlClient(options: DataApiSqlClientOptions): SqlCli
     async close() {
       client.destroy();
     },
-  };
+  }, { database: options.database, metrics: options.metrics });
 }

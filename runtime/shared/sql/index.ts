@@ -5,4 +5,5 @@ export * from './run-migrations';
 export * from './timestamps';
 export { migrations, type Migration } from './migrations';
 export * from './sql-config';
+export * from './sql-telemetry';
 export * from './named-list';

@@ -1,4 +1,5 @@
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import { instrumentSql, type SqlMetrics } from './sql-telemetry';
 import { DuplicateKeyError, SqlConflictError, SqlUnavailableError, duplicateKeyName, retryConflicts, type ExecuteResult, type SqlClient, type SqlExecutor, type SqlParams } from './sql-client';
 
 export interface MysqlSqlClientOptions {
@@ -8,6 +9,8 @@ export interface MysqlSqlClientOptions {
   readonly connectionLimit?: number;
   /** Per-connection connect timeout in ms. @default 5000 */
   readonly connectTimeoutMs?: number;
+  /** Where statement latency and errors are counted. @default - spans only */
+  readonly metrics?: SqlMetrics;
 }
 
 const CONFLICT = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
@@ -58,7 +61,7 @@ export function createMysqlSqlClient(options: MysqlSqlClientOptions): SqlClient 
     trace: false,
   });
   const executor = executorOf(pool);
-  return {
+  return instrumentSql({
     ...executor,
     transaction(work, options) {
       return retryConflicts(options?.conflictRetries ?? 0, async () => {
@@ -87,5 +90,5 @@ export function createMysqlSqlClient(options: MysqlSqlClientOptions): SqlClient 
     async close() {
       await pool.end();
     },
-  };
+  }, { database: decodeURIComponent(new URL(options.url).pathname.slice(1)), metrics: options.metrics });
 }

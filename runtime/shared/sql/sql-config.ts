@@ -3,6 +3,7 @@ import { ConfigError } from '../config';
 import { createDataApiSqlClient } from './data-api-sql-client';
 import { createMysqlSqlClient } from './mysql-sql-client';
 import type { SqlClient } from './sql-client';
+import type { SqlMetrics } from './sql-telemetry';
 
 /** Environment of a service that uses the relational database (see docs/runtime-contract.md). */
 export const sqlConfig = {
@@ -15,12 +16,13 @@ export const sqlConfig = {
 const SqlConfig = Type.Object(sqlConfig);
 export type SqlConfig = Static<typeof SqlConfig>;
 
-export function createSqlClient(config: SqlConfig): SqlClient {
+/** The client of the configured driver; `metrics` (createSqlMetrics) counts its statements for /metrics. */
+export function createSqlClient(config: SqlConfig, metrics?: SqlMetrics): SqlClient {
   if (config.SQL_DRIVER === 'mysql') {
     if (!config.MYSQL_URL) throw new ConfigError(['MYSQL_URL is required when SQL_DRIVER=mysql']);
-    return createMysqlSqlClient({ url: config.MYSQL_URL });
+    return createMysqlSqlClient({ url: config.MYSQL_URL, metrics });
   }
   const missing = (['DB_CLUSTER_ARN', 'DB_SECRET_ARN'] as const).filter((name) => !config[name]);
   if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name} is required when SQL_DRIVER=data-api`));
-  return createDataApiSqlClient({ resourceArn: config.DB_CLUSTER_ARN!, secretArn: config.DB_SECRET_ARN!, database: config.DB_NAME });
+  return createDataApiSqlClient({ resourceArn: config.DB_CLUSTER_ARN!, secretArn: config.DB_SECRET_ARN!, database: config.DB_NAME, metrics });
 }

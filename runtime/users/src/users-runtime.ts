@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { ServiceApp } from '../../shared/server';
-import { createSqlClient } from '../../shared/sql';
+import { createSqlClient, createSqlMetrics } from '../../shared/sql';
 import { buildApp } from './app';
 import type { UsersConfig } from './config';
 import { createUsersRepository } from './users-repository';
@@ -10,8 +10,11 @@ import { createUsersRepository } from './users-repository';
  * close (after in-flight requests finished). server.ts listens on it.
  */
 export function createUsersRuntime(config: Static<typeof UsersConfig>): ServiceApp {
-  const sql = createSqlClient(config);
+  const sqlMetrics = createSqlMetrics();
+  const sql = createSqlClient(config, sqlMetrics);
   const app = buildApp({ users: createUsersRepository(sql), logLevel: config.LOG_LEVEL });
+  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
+  void app.register(async (instance) => sqlMetrics.registerMetrics(instance.metrics));
   app.addHook('onClose', () => sql.close());
   return app;
 }

@@ -100,4 +100,10 @@ export const migrations: readonly Migration[] = [
       'ALTER TABLE notifications ADD COLUMN user_id CHAR(36) NULL AFTER order_id',
     ],
   },
+  {
+    version: 6,
+    name: 'the trace context of each outbox event, so its publish continues the trace of the order that wrote it',
+    // W3C trace context headers as JSON (`traceparent`, `tracestate`); NULL for rows written untraced or before. Plain MySQL 8 syntax; a version runs once.
+    statements: ['ALTER TABLE outbox ADD COLUMN trace_context VARCHAR(1024) NULL AFTER payload'],
+  },
 ];

@@ -1,0 +1,3 @@
+export * from './spans';
+export * from './tracing';
+export * from './request-tracing';
