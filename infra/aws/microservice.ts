@@ -6,8 +6,9 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as cdk8s from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import type { IWorkloadCluster } from './cluster';
+import { serviceMonitorFor } from './monitoring-objects';
 import { type CheckovAcknowledgement, checkovSkipAnnotations } from './policy-acknowledgements';
 import { REPOSITORY_ROOT, RUNTIME_DIRECTORY, requireSourceFile } from './repository-layout';
 import type { WorkloadDelivery } from './workload-delivery';
@@ -77,6 +78,12 @@ export interface MicroserviceProps {
    * @default - reachable only inside the cluster
    */
   readonly publicEndpoint?: PublicEndpointOptions;
+  /**
+   * Have the cluster's Prometheus scrape the service's `/metrics` through a ServiceMonitor in the service's chart.
+   * `operatorReady` is what installs the prometheus-operator's CRDs; the chart is applied after it.
+   * @default - no ServiceMonitor
+   */
+  readonly scrapedByPrometheus?: { readonly operatorReady: IDependable };
   /**
    * Directory holding `<serviceName>/src/server.ts`.
    * @default the repository's `runtime/`
@@ -156,7 +163,7 @@ export class Microservice extends Construct implements iam.IGrantable {
   readonly image: DockerImageAsset;
   readonly serviceAccount: eks.ServiceAccount;
   readonly grantPrincipal: iam.IPrincipal;
-  /** The service's Kubernetes objects (Deployment, Service, disruption budget, HPA, Ingress): one chart. */
+  /** The service's Kubernetes objects (Deployment, Service, disruption budget, HPA, Ingress, ServiceMonitor): one chart. */
   readonly chart: cdk8s.Chart;
   /** The chart as applied by CloudFormation, for ordering other manifests after it. */
   readonly workload: eks.KubernetesManifest;
@@ -322,8 +329,13 @@ export class Microservice extends Construct implements iam.IGrantable {
       });
     }
 
+    if (props.scrapedByPrometheus) serviceMonitorFor(chart, { serviceName, namespace, serviceLabels: labels });
+
     this.chart = chart;
-    this.workload = props.delivery.addChart(this, 'Workload', chart, [this.serviceAccount]);
+    this.workload = props.delivery.addChart(this, 'Workload', chart, [
+      this.serviceAccount,
+      ...(props.scrapedByPrometheus ? [props.scrapedByPrometheus.operatorReady] : []),
+    ]);
   }
 }
 

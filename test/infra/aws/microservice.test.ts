@@ -1,3 +1,4 @@
+import { CfnWaitConditionHandle } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,7 @@ describe('Microservice', () => {
         certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc'),
         webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop/abc',
       },
+      scrapedByPrometheus: { operatorReady: new CfnWaitConditionHandle(stack, 'PrometheusOperator') },
       runtimeDirectory,
     });
     const products = new Microservice(stack, 'products', {
@@ -164,6 +166,25 @@ describe('Microservice', () => {
     const { annotations } = byKind(manifestsOf(Template.fromStack(stack), 'gatewayWorkload'), 'Ingress').metadata;
     expect(annotations['alb.ingress.kubernetes.io/listen-ports']).toBe('[{"HTTP":80}]');
     expect(Object.keys(annotations).filter((key) => /certificate|ssl|wafv2/.test(key))).toEqual([]);
+  });
+
+  it('declares a ServiceMonitor on its Service\'s http port when Prometheus scrapes it, applied after the operator\'s CRDs', () => {
+    const manifests = manifestsOf(template, 'gatewayWorkload');
+    const serviceLabels = { 'app.kubernetes.io/name': 'gateway', 'app.kubernetes.io/part-of': 'shop' };
+    expect(byKind(manifests, 'Service').metadata.labels).toMatchObject(serviceLabels);
+    expect(byKind(manifests, 'ServiceMonitor')).toEqual({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'gateway', namespace: 'shop', labels: expect.objectContaining(serviceLabels) },
+      spec: {
+        selector: { matchLabels: serviceLabels },
+        namespaceSelector: { matchNames: ['shop'] },
+        endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
+      },
+    });
+    const [, workload] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('gatewayWorkload')) ?? [];
+    expect(workload?.DependsOn).toContainEqual(expect.stringMatching(/^PrometheusOperator/));
+    expect(manifestsOf(template, 'productsWorkload').map((manifest) => manifest.kind)).not.toContain('ServiceMonitor');
   });
 
   it('binds a pod identity role to each service account, holding only its grants', () => {
