@@ -128,6 +128,12 @@ export const alertScenarios: readonly AlertScenario[] = [
     expect: { KafkaDeadLetters: [group] },
   },
   {
+    name: 'a consumer that started 5 minutes ago dead-letters its first event (the series begins at 1)',
+    atMinute: 10,
+    series: [{ series: 'kafka_consumer_dead_letters_total{group="notifications",topic="orders",pod="notifications-b"}', values: `_x5 ${gauge(1, 0, 5)}` }],
+    expect: { KafkaDeadLetters: [group] },
+  },
+  {
     name: 'the last dead letter is more than 10 minutes old',
     atMinute: 30,
     series: [{ series: 'kafka_consumer_dead_letters_total{group="notifications",topic="orders",pod="notifications-a"}', values: `${gauge(0, 0, 5)} ${gauge(3, 0, 25)}` }],

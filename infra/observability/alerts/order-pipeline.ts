@@ -41,7 +41,11 @@ export function orderPipelineRules(): RuleGroup[] {
         }),
         alertRule({
           alert: 'KafkaDeadLetters',
-          expr: 'sum by (group, topic) (increase(kafka_consumer_dead_letters_total[10m])) > 0',
+          // increase() cannot see the first dead letter of a series that did not exist before it (a consumer that
+          // started since); the second term catches a series that is new within the window and already non-zero.
+          expr:
+            'sum by (group, topic) (increase(kafka_consumer_dead_letters_total[10m])) > 0 or ' +
+            'sum by (group, topic) (kafka_consumer_dead_letters_total unless kafka_consumer_dead_letters_total offset 10m) > 0',
           for: '0m',
           severity: 'warning',
           summary: 'Group {{ $labels.group }} sent events from {{ $labels.topic }} to the dead-letter topic',
