@@ -22,7 +22,13 @@ export interface IWorkloadCluster {
 export interface ClusterProps {
   readonly vpc: ec2.IVpc;
   /**
-   * Worker instance type.
+   * The EKS cluster's name. A literal name lets IAM policies and node discovery tags name the cluster (Karpenter's
+   * controller policy conditions on `kubernetes.io/cluster/<name>` tags).
+   * @default - a name CloudFormation generates
+   */
+  readonly clusterName?: string;
+  /**
+   * Instance type of the managed node group, which runs the system add-ons (and Karpenter, where it is used).
    * @default t3.medium
    */
   readonly nodeInstanceType?: ec2.InstanceType;
@@ -73,6 +79,10 @@ export class Cluster extends Construct implements IWorkloadCluster {
   readonly eksCluster: eks.Cluster;
   readonly namespace: string;
   readonly namespaceReady: IDependable;
+  /** The managed node group: nodes that exist before any node autoscaler does. */
+  readonly systemNodes: eks.Nodegroup;
+  /** The cluster's name: the literal `clusterName` prop when given, else CloudFormation's generated one (a token). */
+  readonly clusterName: string;
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id);
@@ -101,6 +111,7 @@ export class Cluster extends Construct implements IWorkloadCluster {
     });
 
     const cluster = new eks.Cluster(this, 'Eks', {
+      ...(props.clusterName ? { clusterName: props.clusterName } : {}),
       version: eks.KubernetesVersion.V1_35,
       vpc: props.vpc,
       vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
@@ -164,6 +175,8 @@ export class Cluster extends Construct implements IWorkloadCluster {
     }
     this.namespaceReady = namespaceManifest;
     this.eksCluster = cluster;
+    this.systemNodes = workers;
+    this.clusterName = props.clusterName ?? cluster.clusterName;
 
     acknowledgeClusterFindings(cluster, workers);
     Validations.of(cluster).acknowledge({

@@ -50,8 +50,6 @@ export interface EventStreamProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** One broker per AZ of the two-AZ network; topics are replicated to both. */
-const BROKERS = 2;
 /** TLS listener for IAM-authenticated clients. */
 const IAM_TLS_PORT = 9098;
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -59,8 +57,10 @@ const CONSUMER_GROUP = /^[a-zA-Z0-9._-]{1,248}\*?$/;
 
 /**
  * Amazon MSK (provisioned) with TLS in transit and at rest, IAM client authentication, declared topics and broker
- * logs in CloudWatch. Clients are allowed in with `connections` and authorised per topic with `grantProduce` and
- * `grantConsume`.
+ * logs in CloudWatch. One broker per availability zone of the VPC's private subnets, every topic replicated to each:
+ * over three zones a write needs two in-sync replicas (a quorum, so one zone can fail without losing an acknowledged
+ * record); over two zones it needs one, so that producers keep writing while the other broker is patched. Clients
+ * are allowed in with `connections` and authorised per topic with `grantProduce` and `grantConsume`.
  */
 export class EventStream extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
@@ -68,6 +68,10 @@ export class EventStream extends Construct implements ec2.IConnectable {
   readonly clusterName: string;
   /** `host:port,host:port` of the IAM (SASL/OAUTHBEARER over TLS) listeners. */
   readonly bootstrapBrokers: string;
+  /** Replicas of every topic: one per broker. */
+  readonly replicationFactor: number;
+  /** Replicas that must have a write before an `acks=all` producer gets its acknowledgement. */
+  readonly minInSyncReplicas: number;
   private readonly topicArns = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: EventStreamProps) {
@@ -75,6 +79,14 @@ export class EventStream extends Construct implements ec2.IConnectable {
     const stack = Stack.of(this);
     this.clusterName = props.clusterName ?? `${stack.stackName}-events`.toLowerCase();
     validate(id, this.clusterName, props);
+    // MSK places brokers round-robin over the client subnets, so one subnet per zone gives one broker per zone.
+    const privateSubnets = props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, onePerAz: true });
+    const brokerCount = privateSubnets.subnetIds.length;
+    if (brokerCount < 2 || brokerCount > 3) {
+      throw new Error(`EventStream ${id}: the VPC's private subnets must span two or three availability zones, got ${brokerCount}`);
+    }
+    this.replicationFactor = brokerCount;
+    this.minInSyncReplicas = brokerCount - 1;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -100,20 +112,20 @@ export class EventStream extends Construct implements ec2.IConnectable {
       serverProperties: [
         // Topics are declared here and nowhere else.
         'auto.create.topics.enable=false',
-        `default.replication.factor=${BROKERS}`,
-        // One in-sync replica keeps producers writing while the other broker is patched.
-        'min.insync.replicas=1',
+        // Cluster defaults equal to the declared topics' settings. MSK's own defaults for the internal offsets and
+        // transaction topics already follow the zone count (3 and 2 in-sync over three zones, 2 and 1 over two).
+        `default.replication.factor=${this.replicationFactor}`,
+        `min.insync.replicas=${this.minInSyncReplicas}`,
       ].join('\n'),
     });
 
-    const privateSubnets = props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
     const cluster = new msk.CfnCluster(this, 'Cluster', {
       clusterName: this.clusterName,
       kafkaVersion,
-      numberOfBrokerNodes: BROKERS,
+      numberOfBrokerNodes: brokerCount,
       brokerNodeGroupInfo: {
         instanceType: props.brokerInstanceType ?? 'kafka.t3.small',
-        clientSubnets: privateSubnets.subnetIds.slice(0, BROKERS),
+        clientSubnets: privateSubnets.subnetIds,
         securityGroups: [securityGroup.securityGroupId],
         storageInfo: { ebsStorageInfo: { volumeSize: props.brokerVolumeGiB ?? 20 } },
       },
@@ -133,8 +145,13 @@ export class EventStream extends Construct implements ec2.IConnectable {
         clusterArn: cluster.attrArn,
         topicName,
         partitionCount: settings.partitions,
-        replicationFactor: BROKERS,
-        configs: Fn.base64(JSON.stringify({ 'retention.ms': String(settings.retention.toMilliseconds()) })),
+        replicationFactor: this.replicationFactor,
+        configs: Fn.base64(
+          JSON.stringify({
+            'retention.ms': String(settings.retention.toMilliseconds()),
+            'min.insync.replicas': String(this.minInSyncReplicas),
+          }),
+        ),
       });
       this.topicArns.set(topicName, topic.attrTopicArn);
     }

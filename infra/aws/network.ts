@@ -6,7 +6,19 @@ import { DEPLOY_TIME_HANDLER, LOG_GROUP_WITHOUT_CMK, OUTSIDE_VPC, acknowledgeChe
 
 export interface NetworkProps {
   /**
-   * NAT gateways: one is the cheap dev choice (one AZ's outage cuts egress for both), two gives each AZ its own.
+   * The VPC's IPv4 range. Each environment takes its own, so that the analytics VPC on GCP can route to any of them
+   * over its VPN without overlap.
+   * @default '10.0.0.0/16'
+   */
+  readonly cidr?: string;
+  /**
+   * Availability zones to spread the subnets over, by name. Three let a quorum (MSK's replication factor 3 with
+   * `min.insync.replicas=2`) survive the loss of one zone; two are the cheaper dev choice.
+   * @default - the first two zones of the stack's region
+   */
+  readonly availabilityZones?: readonly string[];
+  /**
+   * NAT gateways: one is the cheap dev choice (one AZ's outage cuts egress for all), one per AZ gives each its own.
    * @default 1
    */
   readonly natGateways?: number;
@@ -36,25 +48,34 @@ const SUBNETS: ec2.SubnetConfiguration[] = [
   { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
 ];
 
-const AVAILABILITY_ZONES = 2;
-const VPC_CIDR = '10.0.0.0/16';
+const DEFAULT_AVAILABILITY_ZONES = 2;
+/** A /16 leaves room for the /20 private subnets of up to three zones beside the public and isolated ones. */
+const IPV4_SLASH_16 = /^(10|172|192)\.\d{1,3}\.0\.0\/16$/;
 
-/** A two-AZ VPC with public, private and isolated subnets, endpoints that keep AWS traffic off NAT, and flow logs. */
+/** A VPC over two or three AZs with public, private and isolated subnets, endpoints that keep AWS traffic off NAT, and flow logs. */
 export class Network extends Construct {
   readonly vpc: ec2.IVpc;
   /** The VPC's CIDR as a literal, for places that cannot take a deploy-time value (Kubernetes network policies). */
-  readonly cidrBlock = VPC_CIDR;
+  readonly cidrBlock: string;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
+    this.cidrBlock = props.cidr ?? '10.0.0.0/16';
+    if (!IPV4_SLASH_16.test(this.cidrBlock)) {
+      throw new Error(`Network ${id}: cidr must be a private /16 such as 10.1.0.0/16, got '${this.cidrBlock}'`);
+    }
+    const zoneCount = props.availabilityZones?.length ?? DEFAULT_AVAILABILITY_ZONES;
+    if (zoneCount < 2 || zoneCount > 3) {
+      throw new Error(`Network ${id}: availabilityZones must name two or three zones, got ${JSON.stringify(props.availabilityZones)}`);
+    }
     const natGateways = props.natGateways ?? 1;
-    if (!Number.isInteger(natGateways) || natGateways < 1 || natGateways > AVAILABILITY_ZONES) {
-      throw new Error(`Network ${id}: natGateways must be 1 or ${AVAILABILITY_ZONES} (one per AZ), got ${natGateways}`);
+    if (!Number.isInteger(natGateways) || natGateways < 1 || natGateways > zoneCount) {
+      throw new Error(`Network ${id}: natGateways must be 1 to ${zoneCount} (at most one per AZ), got ${natGateways}`);
     }
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(VPC_CIDR),
-      maxAzs: AVAILABILITY_ZONES,
+      ipAddresses: ec2.IpAddresses.cidr(this.cidrBlock),
+      ...(props.availabilityZones ? { availabilityZones: [...props.availabilityZones] } : { maxAzs: DEFAULT_AVAILABILITY_ZONES }),
       natGateways,
       subnetConfiguration: SUBNETS,
       restrictDefaultSecurityGroup: true,
@@ -86,7 +107,7 @@ export class Network extends Construct {
           subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
           open: false,
         });
-        endpoint.connections.allowDefaultPortFrom(ec2.Peer.ipv4(VPC_CIDR), 'HTTPS from inside the VPC');
+        endpoint.connections.allowDefaultPortFrom(ec2.Peer.ipv4(this.cidrBlock), 'HTTPS from inside the VPC');
       }
     }
 

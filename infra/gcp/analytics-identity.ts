@@ -3,7 +3,8 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { Construct } from 'constructs';
-import { invalid } from './validation.js';
+import { Fn } from 'cdktf';
+import { invalid, isPlanTimeValue } from './validation.js';
 
 /** What the job may do on the MSK cluster. */
 export interface KafkaAccess {
@@ -58,7 +59,7 @@ export class AnalyticsIdentity extends Construct {
       throw invalid('AnalyticsIdentity', 'accountId', props.accountId, 'a service account id of 6 to 30 characters ([a-z][-a-z0-9]*)');
     }
     const { kafka } = props;
-    if (!MSK_CLUSTER_ARN.test(kafka.clusterArn)) {
+    if (!isPlanTimeValue(kafka.clusterArn) && !MSK_CLUSTER_ARN.test(kafka.clusterArn)) {
       throw invalid('AnalyticsIdentity', 'kafka.clusterArn', kafka.clusterArn, 'an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)');
     }
     if (kafka.readTopics.length === 0) throw invalid('AnalyticsIdentity', 'kafka.readTopics', kafka.readTopics, 'at least one topic');
@@ -114,7 +115,8 @@ export class AnalyticsIdentity extends Construct {
 
 function kafkaPolicy(kafka: KafkaAccess) {
   // Topic, group and transactional-id ARNs share the cluster's name and uuid: ...:topic/<name>/<uuid>/<topic>.
-  const resourceArn = (kind: string, name: string) => `${kafka.clusterArn.replace(':cluster/', `:${kind}/`)}/${name}`;
+  const resourceArn = (kind: string, name: string) =>
+    `${isPlanTimeValue(kafka.clusterArn) ? Fn.replace(kafka.clusterArn, ':cluster/', `:${kind}/`) : kafka.clusterArn.replace(':cluster/', `:${kind}/`)}/${name}`;
   const statement = (sid: string, actions: string[], resources: string[]) => ({ Sid: sid, Effect: 'Allow', Action: actions, Resource: resources });
   const statements = [
     statement('Connect', ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], [kafka.clusterArn]),

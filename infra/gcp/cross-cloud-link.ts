@@ -15,9 +15,9 @@ import { ComputeVpnTunnel } from '@cdktf/provider-google/lib/compute-vpn-tunnel/
 import { DnsManagedZone } from '@cdktf/provider-google/lib/dns-managed-zone/index.js';
 import { Construct } from 'constructs';
 import type { AnalyticsNetwork } from './analytics-network.js';
-import { assertCidr, assertGcpName, assertIpv4, cidrsOverlap, invalid } from './validation.js';
+import { assertCidr, assertGcpName, assertIpv4, cidrsOverlap, invalid, isPlanTimeValue } from './validation.js';
 
-/** The platform VPC on AWS, from the outputs of the AWS stack. */
+/** The platform VPC on AWS, from the outputs of the AWS stack: literals, or values the plan reads (`AwsPlatformOutputs`). */
 export interface AwsVpcPeer {
   readonly vpcId: string;
   readonly vpcCidr: string;
@@ -243,12 +243,12 @@ function validate(props: CrossCloudLinkProps, cloudRouterAsn: number, amazonSide
   const { aws, msk } = props;
   // The longest derived name is "<name>-egress-aws-deny".
   assertGcpName('CrossCloudLink', 'name', props.name, 63 - '-egress-aws-deny'.length);
-  if (!/^vpc-[0-9a-f]{8,17}$/.test(aws.vpcId)) throw invalid('CrossCloudLink', 'aws.vpcId', aws.vpcId, 'a VPC id (vpc-...)');
+  if (!isPlanTimeValue(aws.vpcId) && !/^vpc-[0-9a-f]{8,17}$/.test(aws.vpcId)) throw invalid('CrossCloudLink', 'aws.vpcId', aws.vpcId, 'a VPC id (vpc-...)');
   assertCidr('CrossCloudLink', 'aws.vpcCidr', aws.vpcCidr);
   if (cidrsOverlap(aws.vpcCidr, props.network.subnetCidr)) {
     throw invalid('CrossCloudLink', 'aws.vpcCidr', aws.vpcCidr, `a range that does not overlap the GCP subnet ${props.network.subnetCidr}`);
   }
-  if (aws.routeTableIds.length === 0 || aws.routeTableIds.some((id) => !/^rtb-[0-9a-f]{8,17}$/.test(id))) {
+  if (aws.routeTableIds.length === 0 || aws.routeTableIds.some((id) => !isPlanTimeValue(id) && !/^rtb-[0-9a-f]{8,17}$/.test(id))) {
     throw invalid('CrossCloudLink', 'aws.routeTableIds', aws.routeTableIds, 'one or more route table ids (rtb-...)');
   }
   for (const [prop, asn] of [['cloudRouterAsn', cloudRouterAsn], ['aws.amazonSideAsn', amazonSideAsn]] as const) {
@@ -262,11 +262,12 @@ function validate(props: CrossCloudLinkProps, cloudRouterAsn: number, amazonSide
     throw invalid('CrossCloudLink', 'aws.dnsResolverAddresses', resolverAddresses, 'at least two addresses (Route 53 Resolver needs two)');
   }
   for (const { subnetId, ip } of resolverAddresses) {
+    if (isPlanTimeValue(subnetId) || isPlanTimeValue(ip)) continue;
     if (!/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) throw invalid('CrossCloudLink', 'aws.dnsResolverAddresses[].subnetId', subnetId, 'a subnet id (subnet-...)');
     assertIpv4('CrossCloudLink', 'aws.dnsResolverAddresses[].ip', ip);
     if (!cidrsOverlap(`${ip}/32`, aws.vpcCidr)) throw invalid('CrossCloudLink', 'aws.dnsResolverAddresses[].ip', ip, `an address inside ${aws.vpcCidr}`);
   }
-  if (!/^sg-[0-9a-f]{8,17}$/.test(msk.securityGroupId)) throw invalid('CrossCloudLink', 'msk.securityGroupId', msk.securityGroupId, 'a security group id (sg-...)');
+  if (!isPlanTimeValue(msk.securityGroupId) && !/^sg-[0-9a-f]{8,17}$/.test(msk.securityGroupId)) throw invalid('CrossCloudLink', 'msk.securityGroupId', msk.securityGroupId, 'a security group id (sg-...)');
   if (msk.ports.length === 0 || msk.ports.some((port) => !MSK_PORTS.has(port))) {
     throw invalid('CrossCloudLink', 'msk.ports', msk.ports, 'one or more MSK broker ports (9092, 9094, 9096, 9098)');
   }

@@ -8,7 +8,7 @@ import type { InitializationAction } from './analytics-cluster.js';
 import type { AnalyticsIdentity, KafkaAccess } from './analytics-identity.js';
 import type { DataLake } from './data-lake.js';
 import { buildJobJarIfStale, type JobJarBuild } from './job-jar-build.js';
-import { assertGcpName, assertPositiveInteger, invalid } from './validation.js';
+import { assertGcpName, assertPositiveInteger, invalid, isPlanTimeValue } from './validation.js';
 
 export type FlinkJobState = 'running' | 'stopped';
 
@@ -122,7 +122,7 @@ export class FlinkJob extends Construct {
     if (props.entryClass !== undefined && !/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(props.entryClass)) {
       throw invalid('FlinkJob', 'entryClass', props.entryClass, 'a fully qualified Java class name');
     }
-    const brokers = props.kafka.bootstrapBrokers.split(',');
+    const brokers = isPlanTimeValue(props.kafka.bootstrapBrokers) ? [] : props.kafka.bootstrapBrokers.split(',');
     if (brokers.some((broker) => !/^[A-Za-z0-9.-]+:\d+$/.test(broker))) {
       throw invalid('FlinkJob', 'kafka.bootstrapBrokers', props.kafka.bootstrapBrokers, 'comma-separated host:port pairs');
     }

@@ -5,3 +5,4 @@ export * from './cross-cloud-link.js';
 export * from './data-lake.js';
 export * from './flink-job.js';
 export * from './job-jar-build.js';
+export * from './aws-platform-outputs.js';

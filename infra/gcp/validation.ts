@@ -1,7 +1,17 @@
+import { Token } from 'cdktf';
+
 /**
  * Checks shared by the GCP constructs. Each throws an Error that names the construct, the prop and the bad
  * value, so a wrong config fails at synth with a message that says what to change.
  */
+
+/**
+ * Whether a value is only known when Terraform plans (a data source's attribute, a function of one): checks of its
+ * form are left to the plan.
+ */
+export function isPlanTimeValue(value: unknown): boolean {
+  return Token.isUnresolved(value);
+}
 
 export function invalid(construct: string, prop: string, value: unknown, expected: string): Error {
   return new Error(`${construct}: ${prop} must be ${expected}, got ${JSON.stringify(value)}`);

@@ -2,9 +2,10 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { platformContract, type ServiceName, type TopicName } from '../../contracts/platform';
-import type { CpuAutoscaling, FixedReplicas, TopicSettings } from '../../infra/aws';
+import type { CapacityType, ContainerResources, CpuAutoscaling, FixedReplicas, NodePoolLimits, TopicSettings } from '../../infra/aws';
+import { CROSS_CLOUD_ENVIRONMENTS, type EnvironmentName } from '../cross-cloud';
 
-export type EnvironmentName = 'dev' | 'prod';
+export type { EnvironmentName } from '../cross-cloud';
 
 /**
  * TLS on the public endpoint: HTTPS on 443 with an ACM certificate, or plain HTTP on 80 asked for by name.
@@ -50,15 +51,26 @@ export interface ShopEnvironmentConfig {
   readonly statefulRemovalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
   readonly network: {
+    /** The VPC's range, one per environment (stacks/cross-cloud.ts, which the GCP side routes to). */
+    readonly cidr: string;
+    readonly availabilityZones: readonly string[];
     readonly natGateways: number;
     readonly interfaceEndpoints: boolean;
   };
+  /** The managed node group runs the system add-ons and Karpenter; Karpenter's NodePool runs the rest. */
   readonly cluster: {
     readonly nodeInstanceType: ec2.InstanceType;
     readonly minNodes: number;
     readonly maxNodes: number;
     readonly apiPublicAccessCidrs: readonly string[];
     readonly administratorRoleArns: readonly string[];
+  };
+  /** Karpenter's NodePool. The capacity test (test/infra/aws/node-capacity.test.ts) checks that its limits fit every HPA at its maximum. */
+  readonly nodeAutoscaling: {
+    readonly limits: NodePoolLimits;
+    readonly capacityTypes: readonly CapacityType[];
+    readonly instanceCategories: readonly string[];
+    readonly instanceCpus: readonly number[];
   };
   readonly database: {
     readonly minCapacity: number;
@@ -88,6 +100,8 @@ export interface ShopEnvironmentConfig {
   };
   /** Replicas per service; the seed's scaling, the same in every environment unless a reason says otherwise. */
   readonly scaling: Readonly<Record<ServiceName, FixedReplicas | CpuAutoscaling>>;
+  /** What each service's container requests (and is limited to, for memory). */
+  readonly serviceResources: ContainerResources;
   readonly gatewayEndpoint: GatewayEndpointConfig;
   readonly identity: IdentityConfig;
   readonly firewall: FirewallConfig;
@@ -126,19 +140,35 @@ const SEED_SCALING: ShopEnvironmentConfig['scaling'] = {
   notifications: { replicas: 1 },
 };
 
+/** A quarter of a vCPU and 256 MiB per replica: the seed's services idle far below it and scale out on CPU. */
+const SERVICE_RESOURCES: ContainerResources = { cpuMillicores: 250, memoryMiB: 256 };
+
 export const dev: ShopEnvironmentConfig = {
   name: 'dev',
-  region: 'us-east-1',
+  region: CROSS_CLOUD_ENVIRONMENTS.dev.aws.region,
   statefulRemovalPolicy: RemovalPolicy.DESTROY,
   logRetention: logs.RetentionDays.ONE_WEEK,
   // One NAT and no interface endpoints: at dev traffic, the endpoints' hourly price exceeds the NAT processing they save.
-  network: { natGateways: 1, interfaceEndpoints: false },
+  network: {
+    cidr: CROSS_CLOUD_ENVIRONMENTS.dev.aws.vpcCidr,
+    availabilityZones: CROSS_CLOUD_ENVIRONMENTS.dev.aws.availabilityZones,
+    natGateways: 1,
+    interfaceEndpoints: false,
+  },
+  // Two system nodes, one per zone: Karpenter's two replicas must not share a node, and nothing else grows this group.
   cluster: {
     nodeInstanceType: new ec2.InstanceType('t3.medium'),
     minNodes: 2,
-    maxNodes: 3,
+    maxNodes: 2,
     apiPublicAccessCidrs: [],
     administratorRoleArns: [],
+  },
+  // Spot where offered: a dev node's loss costs a reschedule, and spot is about a third of the on-demand price.
+  nodeAutoscaling: {
+    limits: { cpu: 8, memoryGiB: 32 },
+    capacityTypes: ['spot', 'on-demand'],
+    instanceCategories: ['c', 'm'],
+    instanceCpus: [2, 4],
   },
   database: {
     minCapacity: 0,
@@ -158,6 +188,7 @@ export const dev: ShopEnvironmentConfig = {
   // Placeholder: replace with a domain verified in SES in the target account.
   notifications: { senderIdentity: 'example.com', from: 'shop@example.com' },
   scaling: SEED_SCALING,
+  serviceResources: SERVICE_RESOURCES,
   // No certificate in dev until one is issued for its domain: plain HTTP, said so explicitly.
   gatewayEndpoint: { plainHttpForDevOnly: true },
   identity: {
@@ -174,16 +205,29 @@ export const dev: ShopEnvironmentConfig = {
 
 export const prod: ShopEnvironmentConfig = {
   name: 'prod',
-  region: 'us-east-1',
+  region: CROSS_CLOUD_ENVIRONMENTS.prod.aws.region,
   statefulRemovalPolicy: RemovalPolicy.RETAIN,
   logRetention: logs.RetentionDays.THREE_MONTHS,
-  network: { natGateways: 2, interfaceEndpoints: true },
+  network: {
+    cidr: CROSS_CLOUD_ENVIRONMENTS.prod.aws.vpcCidr,
+    availabilityZones: CROSS_CLOUD_ENVIRONMENTS.prod.aws.availabilityZones,
+    // One NAT per zone: losing a zone leaves the other two their egress.
+    natGateways: 3,
+    interfaceEndpoints: true,
+  },
   cluster: {
     nodeInstanceType: new ec2.InstanceType('m6i.large'),
     minNodes: 2,
-    maxNodes: 6,
+    maxNodes: 2,
     apiPublicAccessCidrs: [],
     administratorRoleArns: [],
+  },
+  // On-demand only: a spot reclaim of several nodes at once would take replicas of every service with it.
+  nodeAutoscaling: {
+    limits: { cpu: 16, memoryGiB: 64 },
+    capacityTypes: ['on-demand'],
+    instanceCategories: ['c', 'm'],
+    instanceCpus: [2, 4],
   },
   database: {
     minCapacity: 0.5,
@@ -203,6 +247,7 @@ export const prod: ShopEnvironmentConfig = {
   catalog: { reservedConcurrency: 5, noncurrentVersionRetentionDays: 90 },
   notifications: { senderIdentity: 'example.com', from: 'shop@example.com' },
   scaling: SEED_SCALING,
+  serviceResources: SERVICE_RESOURCES,
   // Placeholder: replace with the ACM certificate of the shop's API domain in the target account and region.
   gatewayEndpoint: { certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000' },
   identity: {

@@ -7,9 +7,11 @@ import {
   ApiFirewall,
   CatalogIngest,
   Cluster,
+  CrossCloudExports,
   EventStream,
   Microservice,
   Network,
+  NodeAutoscaling,
   OrdersDatabase,
   ProductTable,
   SchemaMigration,
@@ -17,6 +19,7 @@ import {
   WorkloadDelivery,
   WorkloadNetworkPolicies,
 } from '../../infra/aws';
+import { crossCloudParameterNames } from '../cross-cloud';
 import { assertEnvironmentConfig, type ShopEnvironmentConfig } from './config';
 
 /** Where the deployable code is read from; tests point these at fixtures, deploys use the repository. */
@@ -50,7 +53,8 @@ export class ShopStack extends Stack {
       flowLogRetention: config.logRetention,
       ...stateful,
     });
-    const cluster = new Cluster(this, 'Cluster', { vpc: network.vpc, ...config.cluster });
+    const cluster = new Cluster(this, 'Cluster', { vpc: network.vpc, clusterName: `shop-${config.name}`, ...config.cluster });
+    new NodeAutoscaling(this, 'NodeAutoscaling', { cluster, ...config.nodeAutoscaling });
     const delivery = new WorkloadDelivery(this, 'Delivery', { cluster, delivery: { mode: 'direct' } });
 
     const database = new OrdersDatabase(this, 'OrdersDatabase', { vpc: network.vpc, ...config.database });
@@ -73,6 +77,8 @@ export class ShopStack extends Stack {
       ...stateful,
     });
     events.connections.allowDefaultPortFrom(cluster.eksCluster, 'Pods reach the brokers over IAM/TLS');
+    // What the GCP stack reads at plan time to link its VPC to this one and reach the brokers.
+    new CrossCloudExports(this, 'CrossCloud', { network, events, parameterNames: crossCloudParameterNames(config.name) });
 
     const catalog = new CatalogIngest(this, 'CatalogIngest', {
       table: products,
@@ -115,6 +121,7 @@ export class ShopStack extends Stack {
         scaling: config.scaling[name],
         environment,
         runtimeDirectory: sources.runtimeDirectory,
+        resources: config.serviceResources,
         ...extra,
       });
 

@@ -3,7 +3,17 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { platformContract } from '../../contracts/platform.js';
-import { AnalyticsCluster, AnalyticsIdentity, AnalyticsNetwork, CrossCloudLink, DataLake, FlinkJob, type JobJarBuild } from '../../infra/gcp/index.js';
+import {
+  AnalyticsCluster,
+  AnalyticsIdentity,
+  AnalyticsNetwork,
+  AwsPlatformOutputs,
+  CrossCloudLink,
+  DataLake,
+  FlinkJob,
+  type JobJarBuild,
+} from '../../infra/gcp/index.js';
+import { mskBrokerDnsDomain } from '../cross-cloud.js';
 import type { AnalyticsPlatformConfig } from './config.js';
 
 export interface AnalyticsPlatformStackProps {
@@ -25,6 +35,15 @@ export class AnalyticsPlatformStack extends TerraformStack {
     new GoogleProvider(this, 'google', { project: gcp.project, region: gcp.region, defaultLabels: labels });
     new AwsProvider(this, 'aws', { region: aws.region, defaultTags: [{ tags: { Environment: config.environment, System: 'cloud-shop-analytics' } }] });
 
+    // The AWS stack's outputs, read when Terraform plans (deploy the AWS stack first).
+    const awsPlatform = new AwsPlatformOutputs(this, 'aws-platform', {
+      parameterNames: aws.parameterNames,
+      expected: { region: aws.region, vpcCidr: aws.vpcCidr },
+      routeTableCount: aws.zoneCount,
+      resolverAddressCount: aws.resolverAddressCount,
+    });
+    const { msk } = awsPlatform;
+
     const network = new AnalyticsNetwork(this, 'network', { name: gcp.namePrefix, region: gcp.region, subnetCidr: gcp.subnetCidr });
     const dataLake = new DataLake(this, 'data-lake', { namePrefix: gcp.namePrefix, location: gcp.region, labels, ...config.dataLake });
     // The job's Kafka names and grants, as the platform contract gives them to the analytics job.
@@ -35,7 +54,7 @@ export class AnalyticsPlatformStack extends TerraformStack {
       project: gcp.project,
       accountId: `analytics-${config.environment}`,
       kafka: {
-        clusterArn: aws.msk.clusterArn,
+        clusterArn: msk.clusterArn,
         readTopics: [source.topic],
         writeTopics: analyticsJob.kafka.produces,
         consumerGroup: source.id,
@@ -49,7 +68,7 @@ export class AnalyticsPlatformStack extends TerraformStack {
       identity,
       jobName: analyticsJob.name,
       kafka: {
-        bootstrapBrokers: aws.msk.bootstrapBrokers,
+        bootstrapBrokers: msk.bootstrapBrokers,
         awsRegion: aws.region,
         ordersTopic: source.topic,
         resultsTopic: topics.analyticsResults.name,
@@ -79,8 +98,8 @@ export class AnalyticsPlatformStack extends TerraformStack {
       region: gcp.region,
       network,
       cloudRouterAsn: gcp.cloudRouterAsn,
-      aws,
-      msk: { securityGroupId: aws.msk.securityGroupId, ports: [9098], brokerDnsDomain: aws.msk.brokerDnsDomain },
+      aws: { ...awsPlatform.vpc, amazonSideAsn: aws.amazonSideAsn },
+      msk: { securityGroupId: msk.securityGroupId, ports: [9098], brokerDnsDomain: mskBrokerDnsDomain(aws.region) },
     });
 
     const outputs: Record<string, { value: unknown; description: string }> = {

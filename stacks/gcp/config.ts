@@ -1,4 +1,5 @@
-import type { AwsVpcPeer, FlinkJobState, FlinkMetricsPorts, NodeGroupSize, WorkerGroupSize } from '../../infra/gcp/index.js';
+import type { FlinkJobState, FlinkMetricsPorts, NodeGroupSize, WorkerGroupSize } from '../../infra/gcp/index.js';
+import { CROSS_CLOUD_ENVIRONMENTS, type CrossCloudValue, type EnvironmentName, RESOLVER_ADDRESS_COUNT, crossCloudParameterNames } from '../cross-cloud.js';
 
 /** Where Terraform keeps the state of one environment. */
 export interface GcsStateBackend {
@@ -8,11 +9,12 @@ export interface GcsStateBackend {
 }
 
 /**
- * Everything that differs between environments. Values on the AWS side are outputs of the AWS stack
- * (deploy it first) and are copied here, so this stack synthesizes offline.
+ * Everything that differs between environments. Regions and address ranges come from stacks/cross-cloud.ts, which
+ * the AWS stack's config reads too; the AWS stack's deploy-time values (VPC, route tables, MSK) are read at plan
+ * time from the SSM parameters it publishes, so this stack synthesizes offline and holds no copy of them.
  */
 export interface AnalyticsPlatformConfig {
-  readonly environment: 'dev' | 'prod';
+  readonly environment: EnvironmentName;
   readonly gcp: {
     readonly project: string;
     readonly region: string;
@@ -44,15 +46,30 @@ export interface AnalyticsPlatformConfig {
     /** Flink's Prometheus reporter on the JobManager and TaskManagers; the savepoints go to the data lake's state bucket. */
     readonly metricsPorts: FlinkMetricsPorts;
   };
-  readonly aws: AwsVpcPeer & {
+  readonly aws: {
+    /** The AWS stack's region: the AWS provider's, where the parameters are read and the VPN's AWS half is created. */
     readonly region: string;
-    readonly msk: {
-      readonly clusterArn: string;
-      /** IAM-auth bootstrap brokers (port 9098). */
-      readonly bootstrapBrokers: string;
-      readonly securityGroupId: string;
-      readonly brokerDnsDomain: string;
-    };
+    readonly vpcCidr: string;
+    /** Zones of the AWS VPC: the number of route tables (and MSK brokers) it publishes. */
+    readonly zoneCount: number;
+    readonly resolverAddressCount: number;
+    /** The SSM parameters the AWS stack publishes its outputs in. */
+    readonly parameterNames: Readonly<Record<CrossCloudValue, string>>;
+    /** BGP ASN of the virtual private gateway this stack creates in the AWS VPC. */
+    readonly amazonSideAsn: number;
+  };
+}
+
+/** The AWS side of an environment, as both stacks see it. */
+function awsPeerOf(environment: EnvironmentName, amazonSideAsn: number): AnalyticsPlatformConfig['aws'] {
+  const { aws } = CROSS_CLOUD_ENVIRONMENTS[environment];
+  return {
+    region: aws.region,
+    vpcCidr: aws.vpcCidr,
+    zoneCount: aws.availabilityZones.length,
+    resolverAddressCount: RESOLVER_ADDRESS_COUNT,
+    parameterNames: crossCloudParameterNames(environment),
+    amazonSideAsn,
   };
 }
 
@@ -60,9 +77,9 @@ export const devConfig: AnalyticsPlatformConfig = {
   environment: 'dev',
   gcp: {
     project: 'cloud-shop-analytics-dev',
-    region: 'europe-west1',
+    region: CROSS_CLOUD_ENVIRONMENTS.dev.gcp.region,
     namePrefix: 'cloud-shop-analytics-dev',
-    subnetCidr: '10.60.0.0/24',
+    subnetCidr: CROSS_CLOUD_ENVIRONMENTS.dev.gcp.subnetCidr,
     cloudRouterAsn: 65010,
   },
   stateBackend: { bucket: 'cloud-shop-terraform-state-dev', prefix: 'gcp/analytics' },
@@ -74,32 +91,16 @@ export const devConfig: AnalyticsPlatformConfig = {
   },
   dataLake: { checkpointRetentionDays: 3, savepointRetentionDays: 7, lakeNearlineAfterDays: 30, forceDestroy: true },
   job: { parallelism: 2, desiredState: 'running', checkpointIntervalSeconds: 10, metricsPorts: { from: 9249, to: 9259 } },
-  aws: {
-    region: 'eu-west-1',
-    vpcId: 'vpc-0a1b2c3d4e5f60718',
-    vpcCidr: '10.0.0.0/16',
-    routeTableIds: ['rtb-0a1b2c3d4e5f60718', 'rtb-0a1b2c3d4e5f60719'],
-    amazonSideAsn: 64512,
-    dnsResolverAddresses: [
-      { subnetId: 'subnet-0a1b2c3d4e5f60718', ip: '10.0.128.53' },
-      { subnetId: 'subnet-0a1b2c3d4e5f60719', ip: '10.0.144.53' },
-    ],
-    msk: {
-      clusterArn: 'arn:aws:kafka:eu-west-1:111111111111:cluster/cloud-shop-dev/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9-2',
-      bootstrapBrokers: 'b-1.cloudshopdev.abc123.c2.kafka.eu-west-1.amazonaws.com:9098,b-2.cloudshopdev.abc123.c2.kafka.eu-west-1.amazonaws.com:9098',
-      securityGroupId: 'sg-0a1b2c3d4e5f60718',
-      brokerDnsDomain: 'kafka.eu-west-1.amazonaws.com',
-    },
-  },
+  aws: awsPeerOf('dev', 64512),
 };
 
 export const prodConfig: AnalyticsPlatformConfig = {
   environment: 'prod',
   gcp: {
     project: 'cloud-shop-analytics-prod',
-    region: 'europe-west1',
+    region: CROSS_CLOUD_ENVIRONMENTS.prod.gcp.region,
     namePrefix: 'cloud-shop-analytics-prod',
-    subnetCidr: '10.61.0.0/24',
+    subnetCidr: CROSS_CLOUD_ENVIRONMENTS.prod.gcp.subnetCidr,
     cloudRouterAsn: 65020,
   },
   stateBackend: { bucket: 'cloud-shop-terraform-state-prod', prefix: 'gcp/analytics' },
@@ -109,23 +110,7 @@ export const prodConfig: AnalyticsPlatformConfig = {
   },
   dataLake: { checkpointRetentionDays: 7, savepointRetentionDays: 30, lakeNearlineAfterDays: 30, forceDestroy: false },
   job: { parallelism: 4, desiredState: 'running', checkpointIntervalSeconds: 10, metricsPorts: { from: 9249, to: 9259 } },
-  aws: {
-    region: 'eu-west-1',
-    vpcId: 'vpc-0f1e2d3c4b5a69788',
-    vpcCidr: '10.1.0.0/16',
-    routeTableIds: ['rtb-0f1e2d3c4b5a69788', 'rtb-0f1e2d3c4b5a69789'],
-    amazonSideAsn: 64513,
-    dnsResolverAddresses: [
-      { subnetId: 'subnet-0f1e2d3c4b5a69788', ip: '10.1.128.53' },
-      { subnetId: 'subnet-0f1e2d3c4b5a69789', ip: '10.1.144.53' },
-    ],
-    msk: {
-      clusterArn: 'arn:aws:kafka:eu-west-1:222222222222:cluster/cloud-shop-prod/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f9a0-3',
-      bootstrapBrokers: 'b-1.cloudshopprod.def456.c3.kafka.eu-west-1.amazonaws.com:9098,b-2.cloudshopprod.def456.c3.kafka.eu-west-1.amazonaws.com:9098',
-      securityGroupId: 'sg-0f1e2d3c4b5a69788',
-      brokerDnsDomain: 'kafka.eu-west-1.amazonaws.com',
-    },
-  },
+  aws: awsPeerOf('prod', 64513),
 };
 
 export const environments = [devConfig, prodConfig] as const;

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EventStream, type EventStreamProps } from '../../../infra/aws';
+import { EventStream, Network, type EventStreamProps } from '../../../infra/aws';
 import { logicalIdOf, mskGroupArn, newStack, newVpc, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 const topics = {
@@ -41,16 +41,16 @@ describe('EventStream', () => {
       LoggingInfo: { BrokerLogs: { CloudWatchLogs: { Enabled: true, LogGroup: { Ref: Match.stringLikeRegexp('^EventsBrokerLogs') } } } },
     });
     template.hasResourceProperties('AWS::MSK::Configuration', {
-      ServerProperties: Match.stringLikeRegexp('auto.create.topics.enable=false'),
+      ServerProperties: 'auto.create.topics.enable=false\ndefault.replication.factor=2\nmin.insync.replicas=1',
     });
   });
 
-  it('declares each topic with its partitions, replication over both brokers, and retention', () => {
+  it('declares each topic with its partitions, replication over both brokers, one in-sync replica, and retention', () => {
     template.hasResourceProperties('AWS::MSK::Topic', {
       TopicName: 'orders',
       PartitionCount: 6,
       ReplicationFactor: 2,
-      Configs: { 'Fn::Base64': JSON.stringify({ 'retention.ms': String(7 * 24 * 3600 * 1000) }) },
+      Configs: { 'Fn::Base64': JSON.stringify({ 'retention.ms': String(7 * 24 * 3600 * 1000), 'min.insync.replicas': '1' }) },
     });
     template.hasResourceProperties('AWS::MSK::Topic', { TopicName: 'analytics-results', PartitionCount: 2 });
     expect(stream.topicNames).toEqual(['orders', 'analytics-results']);
@@ -110,4 +110,35 @@ describe('EventStream', () => {
     expect(() => new EventStream(stack, 'D', props({ topics: { 'bad topic': topics.orders } }))).toThrow("EventStream D: invalid topic name 'bad topic'");
     expect(() => new EventStream(stack, 'E', props({ brokerVolumeGiB: 0 }))).toThrow('EventStream E: brokerVolumeGiB must be 1-16384, got 0');
   });
+});
+
+describe('EventStream over three availability zones', () => {
+  it('puts one broker in each zone and replicates every topic three times, two in-sync for a write', () => {
+    // GIVEN a VPC over three zones
+    const stack = newStack();
+    const vpc = new Network(stack, 'Network', { availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }).vpc;
+
+    // WHEN
+    const stream = new EventStream(stack, 'Events', { vpc, topics });
+    const template = Template.fromStack(stack);
+
+    // THEN
+    template.hasResourceProperties('AWS::MSK::Cluster', {
+      NumberOfBrokerNodes: 3,
+      BrokerNodeGroupInfo: Match.objectLike({
+        ClientSubnets: [1, 2, 3].map((zone) => ({ Ref: Match.stringLikeRegexp(`privateSubnet${zone}`) })),
+      }),
+    });
+    template.hasResourceProperties('AWS::MSK::Configuration', {
+      ServerProperties: 'auto.create.topics.enable=false\ndefault.replication.factor=3\nmin.insync.replicas=2',
+    });
+    for (const [topicName, settings] of Object.entries(topics)) {
+      template.hasResourceProperties('AWS::MSK::Topic', {
+        TopicName: topicName,
+        ReplicationFactor: 3,
+        Configs: { 'Fn::Base64': JSON.stringify({ 'retention.ms': String(settings.retention.toMilliseconds()), 'min.insync.replicas': '2' }) },
+      });
+    }
+    expect([stream.replicationFactor, stream.minInSyncReplicas]).toEqual([3, 2]);
+  }, SYNTH_TIMEOUT);
 });

@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { Network } from '../../../infra/aws';
 import { newStack, SYNTH_TIMEOUT } from './support';
@@ -48,9 +48,37 @@ describe('Network', { timeout: SYNTH_TIMEOUT }, () => {
     );
   });
 
-  it.each([0, 3, 1.5])('rejects %s NAT gateways', (natGateways) => {
+  it.each([0, 3, 1.5])('rejects %s NAT gateways over two AZs', (natGateways) => {
     expect(() => new Network(newStack(), 'Net', { natGateways })).toThrow(
-      `Network Net: natGateways must be 1 or 2 (one per AZ), got ${natGateways}`,
+      `Network Net: natGateways must be 1 to 2 (at most one per AZ), got ${natGateways}`,
+    );
+  });
+
+  it('takes its CIDR and zones from its props: three zones, one NAT per zone, endpoints open to that CIDR', () => {
+    const stack = newStack();
+    const network = new Network(stack, 'Network', {
+      cidr: '10.1.0.0/16',
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      natGateways: 3,
+      interfaceEndpoints: true,
+    });
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.1.0.0/16' });
+    template.resourceCountIs('AWS::EC2::NatGateway', 3);
+    const zones = Object.values(template.findResources('AWS::EC2::Subnet')).map((subnet) => subnet.Properties.AvailabilityZone);
+    expect([...new Set(zones)].sort()).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    expect(zones).toHaveLength(9);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.1.0.0/16', FromPort: 443 })],
+    });
+    expect(network.cidrBlock).toBe('10.1.0.0/16');
+  });
+
+  it('rejects a CIDR that is not a private /16 and a single zone', () => {
+    expect(() => new Network(newStack(), 'Net', { cidr: '10.1.0.0/20' })).toThrow("Network Net: cidr must be a private /16 such as 10.1.0.0/16, got '10.1.0.0/20'");
+    expect(() => new Network(newStack(), 'Net', { availabilityZones: ['us-east-1a'] })).toThrow(
+      'Network Net: availabilityZones must name two or three zones, got ["us-east-1a"]',
     );
   });
 });

@@ -107,15 +107,20 @@ describe('Shop stacks', () => {
   });
 
   it.each([
-    ['Shop-dev', { orders: 3, 'analytics-results': 1, 'orders.dlq': 1 }],
-    ['Shop-prod', { orders: 6, 'analytics-results': 3, 'orders.dlq': 1 }],
-  ])('%s declares the three topics of the platform contract, orders.dlq included, with their partitions and retention', (stackName, partitions) => {
-    const topics = Object.values((templates[stackName] as Template).findResources('AWS::MSK::Topic')).map(({ Properties }) => Properties);
-    const days = (count: number) => ({ 'Fn::Base64': JSON.stringify({ 'retention.ms': String(count * 24 * 3600 * 1000) }) });
+    ['Shop-dev', { orders: 3, 'analytics-results': 1, 'orders.dlq': 1 }, { brokers: 2, minInSync: 1 }],
+    ['Shop-prod', { orders: 6, 'analytics-results': 3, 'orders.dlq': 1 }, { brokers: 3, minInSync: 2 }],
+  ])('%s declares the three topics of the platform contract, orders.dlq included, with their partitions, retention and replication', (stackName, partitions, { brokers, minInSync }) => {
+    const template = templates[stackName] as Template;
+    template.hasResourceProperties('AWS::MSK::Cluster', { NumberOfBrokerNodes: brokers });
+    template.hasResourceProperties('AWS::MSK::Configuration', {
+      ServerProperties: Match.stringLikeRegexp(`default.replication.factor=${brokers}\nmin.insync.replicas=${minInSync}`),
+    });
+    const topics = Object.values(template.findResources('AWS::MSK::Topic')).map(({ Properties }) => Properties);
+    const days = (count: number) => ({ 'Fn::Base64': JSON.stringify({ 'retention.ms': String(count * 24 * 3600 * 1000), 'min.insync.replicas': String(minInSync) }) });
     expect(topics).toEqual([
-      expect.objectContaining({ TopicName: 'orders', PartitionCount: partitions.orders, ReplicationFactor: 2, Configs: days(7) }),
-      expect.objectContaining({ TopicName: 'analytics-results', PartitionCount: partitions['analytics-results'], ReplicationFactor: 2, Configs: days(7) }),
-      expect.objectContaining({ TopicName: 'orders.dlq', PartitionCount: partitions['orders.dlq'], ReplicationFactor: 2, Configs: days(14) }),
+      expect.objectContaining({ TopicName: 'orders', PartitionCount: partitions.orders, ReplicationFactor: brokers, Configs: days(7) }),
+      expect.objectContaining({ TopicName: 'analytics-results', PartitionCount: partitions['analytics-results'], ReplicationFactor: brokers, Configs: days(7) }),
+      expect.objectContaining({ TopicName: 'orders.dlq', PartitionCount: partitions['orders.dlq'], ReplicationFactor: brokers, Configs: days(14) }),
     ]);
   });
 
@@ -123,7 +128,7 @@ describe('Shop stacks', () => {
     const dev = templates['Shop-dev'] as Template;
     const prod = templates['Shop-prod'] as Template;
     dev.resourceCountIs('AWS::EC2::NatGateway', 1);
-    prod.resourceCountIs('AWS::EC2::NatGateway', 2);
+    prod.resourceCountIs('AWS::EC2::NatGateway', 3);
     dev.hasResourceProperties('AWS::RDS::DBCluster', { ServerlessV2ScalingConfiguration: Match.objectLike({ MinCapacity: 0 }), DeletionProtection: false });
     prod.hasResourceProperties('AWS::RDS::DBCluster', { DeletionProtection: true });
     dev.resourceCountIs('AWS::RDS::DBInstance', 1);
