@@ -1,12 +1,7 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runToCompletion, startChild, type RunningChild, waitUntil } from './child-process';
+import { buildGoBinary } from './go-build';
 import { freePort } from './network';
 import { silentProgress, type Progress } from './progress';
-import { backendDescriptorsDir, localCacheDir, publishDirectory } from './workspace';
 
 export interface DynamoDbApiOptions {
   readonly logFile: string;
@@ -23,8 +18,6 @@ export interface DynamoDbApiHandle {
   stop(): Promise<void>;
 }
 
-const sourceDir = join(backendDescriptorsDir, 'dynamodb-api');
-const sourceFiles = ['go.mod', 'go.sum', 'main.go', 'minidyn-v0.8.2.patch'] as const;
 const patchedModule = 'vendor/github.com/truora/minidyn';
 
 /**
@@ -35,7 +28,17 @@ const patchedModule = 'vendor/github.com/truora/minidyn';
  */
 export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<DynamoDbApiHandle> {
   const progress = options.progress ?? silentProgress;
-  const binary = await buildDynamoDbApi(progress);
+  const binary = await buildGoBinary({
+    name: 'dynamodb-api',
+    sourceFiles: ['go.mod', 'go.sum', 'main.go', 'minidyn-v0.8.2.patch'],
+    description: 'minidyn',
+    // Our two fixes go into the vendored copy of minidyn, which the build then uses.
+    async prepare(buildDir, env) {
+      await runToCompletion('go', ['mod', 'vendor'], { cwd: buildDir, env });
+      await runToCompletion('git', ['apply', '-p1', `--directory=${patchedModule}`, 'minidyn-v0.8.2.patch'], { cwd: buildDir, env });
+    },
+    progress,
+  });
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   progress('dynamodb-api', `starting minidyn on ${endpoint}`);
@@ -48,37 +51,6 @@ export async function startDynamoDbApi(options: DynamoDbApiOptions): Promise<Dyn
   }
   progress('dynamodb-api', `ready at ${endpoint}`);
   return { endpoint, pid: child.pid, logFile: child.logFile, stop: () => child.stop() };
-}
-
-/**
- * The server binary in .local/, named after the sources it was built from, so a changed pin or patch
- * builds a new one and concurrent first starts never build into the same directory. The build runs
- * in a temporary directory outside this repository, because `git apply` inside a work tree resolves
- * paths from its root. Returns the binary's path.
- */
-async function buildDynamoDbApi(progress: Progress): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of sourceFiles) hash.update(await readFile(join(sourceDir, file)));
-  const installDir = join(localCacheDir, `dynamodb-api-${hash.digest('hex').slice(0, 16)}`);
-  const binary = join(installDir, 'dynamodb-api');
-  if (existsSync(binary)) return binary;
-  progress('dynamodb-api', 'building minidyn with Go into .local/ (first start only)');
-  const buildDir = await mkdtemp(join(tmpdir(), 'dynamodb-api-'));
-  const building = `${installDir}.building-${process.pid}`;
-  try {
-    for (const file of sourceFiles) await copyFile(join(sourceDir, file), join(buildDir, file));
-    // A go.work or GOFLAGS of the user's must not change what gets built.
-    const env = { ...process.env, GOWORK: 'off', GOFLAGS: '', CGO_ENABLED: '0' };
-    await runToCompletion('go', ['mod', 'vendor'], { cwd: buildDir, env });
-    await runToCompletion('git', ['apply', '-p1', `--directory=${patchedModule}`, 'minidyn-v0.8.2.patch'], { cwd: buildDir, env });
-    await mkdir(building, { recursive: true });
-    await runToCompletion('go', ['build', '-mod=vendor', '-trimpath', '-o', join(building, 'dynamodb-api'), '.'], { cwd: buildDir, env });
-    await publishDirectory(building, installDir);
-  } finally {
-    await rm(buildDir, { recursive: true, force: true });
-    await rm(building, { recursive: true, force: true });
-  }
-  return binary;
 }
 
 async function waitForDynamoDbApi(endpoint: string, child: RunningChild): Promise<void> {

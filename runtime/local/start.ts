@@ -6,6 +6,7 @@ import { tailOfFile } from './child-process';
 import { startIdentityProvider } from './identity-provider';
 import { DEFAULT_PROVIDER_PORT } from './local-identity';
 import { acceptsConnections } from './network';
+import { DEFAULT_OTLP_HTTP_PORT, DEFAULT_TRACES_FILE } from './otel-collector';
 import { MissingPrerequisitesError } from './prerequisites';
 import { consoleProgress } from './progress';
 import { provisionSchemas } from './provision';
@@ -62,8 +63,14 @@ async function main(): Promise<void> {
   const logsDir = join(stateDir, 'logs');
   progress('launcher', `data and logs of this run: ${stateDir}`);
 
+  // Services export to OTEL_EXPORTER_OTLP_ENDPOINT whatever port it is; `npm run trace` reads the default file first.
+  const otlpPortTaken = await acceptsConnections(DEFAULT_OTLP_HTTP_PORT);
+  const tracesFile = otlpPortTaken ? join(stateDir, 'otel', 'traces.jsonl') : DEFAULT_TRACES_FILE;
+  if (otlpPortTaken) progress('otel-collector', `port ${DEFAULT_OTLP_HTTP_PORT} is taken, using a free one`);
   const backends = await startLocalBackends({
     stateDir,
+    otlpPort: otlpPortTaken ? undefined : DEFAULT_OTLP_HTTP_PORT,
+    tracesFile,
     progress,
     onObjectCreated: async (event) => {
       const keys = event.Records.map((record) => record.s3.object.key).join(', ');
@@ -124,9 +131,14 @@ async function main(): Promise<void> {
     { name: 's3', address: `${backends.env.S3_ENDPOINT}/${backends.s3.bucket}`, pid: `${process.pid} (launcher)`, log: '-' },
     { name: 'smtp', address: smtp.url, pid: `${process.pid} (launcher)`, log: mailLog },
     { name: 'identity', address: identity.issuer, pid: `${process.pid} (launcher)`, log: '-' },
+    { name: 'otel-collector', address: backends.env.OTEL_EXPORTER_OTLP_ENDPOINT, pid: backends.otelCollector.pid, log: backends.otelCollector.logFile },
     ...(analyticsRow ? [analyticsRow] : []),
   ];
-  process.stdout.write(`\n${formatTable(rows)}\n\nThe shop is up: ${services.gatewayUrl}  (API docs: ${services.gatewayUrl}/docs)\nPress Ctrl-C to stop.\n`);
+  const traceCommand = otlpPortTaken ? `npm run trace -- --file ${tracesFile} <request id>` : 'npm run trace -- <request id>';
+  process.stdout.write(
+    `\n${formatTable(rows)}\n\nThe shop is up: ${services.gatewayUrl}  (API docs: ${services.gatewayUrl}/docs)\n` +
+      `Spans go to ${tracesFile}; see a request's trace with ${traceCommand} (its x-request-id header).\nPress Ctrl-C to stop.\n`,
+  );
 }
 
 /**

@@ -17,6 +17,8 @@ export interface ProvidedBackends {
    * get tokens with `requestAccessToken({ issuer, email })` (runtime/local/access-token.ts).
    */
   readonly identityProvider: Omit<RunningIdentityProvider, 'stop'>;
+  /** The run's OpenTelemetry Collector: `endpoint` is also `env.OTEL_EXPORTER_OTLP_ENDPOINT`; it writes OTLP-JSON lines to `tracesFile`. */
+  readonly otelCollector: { readonly endpoint: string; readonly tracesFile: string };
 }
 
 declare module 'vitest' {

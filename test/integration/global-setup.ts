@@ -11,7 +11,7 @@ import { createRunDir } from '../../runtime/local/workspace';
 import type { RecordedS3Notification } from './backends';
 
 /**
- * Starts the real local backends and the identity provider once for the integration project, with the
+ * Starts the real local backends (with the OpenTelemetry Collector) and the identity provider once for the integration project, with the
  * same code as `npm start`, provisions the schemas, and hands their environment to the tests (see ./backends.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -52,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stateDir,
     controlUrl: `http://127.0.0.1:${port}`,
     identityProvider: { issuer, audience, clientId, groupsClaim },
+    otelCollector: { endpoint: backends.otelCollector.endpoint, tracesFile: backends.otelCollector.tracesFile },
   });
   progress('setup', `backends ready; data and logs in ${stateDir}`);
 
