@@ -7,7 +7,11 @@ import { Value } from '@sinclair/typebox/value';
  * a tree. Pure: `npm run trace` and the tests feed it the file's text.
  */
 
-/** Span attribute with the gateway's request id (`x-request-id`), set on its SERVER span. */
+/**
+ * Span attribute with the gateway's request id (`x-request-id`) on the services' SERVER spans; the
+ * services' REQUEST_ID_ATTRIBUTE (runtime/shared/telemetry), not imported: that module loads the
+ * Fastify instrumentation.
+ */
 export const REQUEST_ID_ATTRIBUTE = 'shop.request_id';
 
 const KeyValue = Type.Object({ key: Type.String(), value: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
@@ -128,7 +132,9 @@ const TRACE_ID = /^[0-9a-f]{32}$/i;
 
 /**
  * The trace a query names: a 32-hex trace id as such, anything else as the gateway's request id
- * (the `shop.request_id` attribute). Undefined when no span received so far matches.
+ * (the `shop.request_id` attribute, which the services behind the gateway carry too). A client may
+ * send the same request id twice: the latest request that started a trace wins. Undefined when no
+ * span received so far matches.
  */
 export function findTraceId(spans: readonly TraceSpan[], query: string): string | undefined {
   if (TRACE_ID.test(query)) {
@@ -136,7 +142,8 @@ export function findTraceId(spans: readonly TraceSpan[], query: string): string 
     return spans.some((span) => span.traceId === traceId) ? traceId : undefined;
   }
   const tagged = spans.filter((span) => span.attributes[REQUEST_ID_ATTRIBUTE] === query);
-  return (tagged.find((span) => span.kind === 'SERVER') ?? tagged[0])?.traceId;
+  const latest = (candidates: readonly TraceSpan[]) => candidates.reduce<TraceSpan | undefined>((found, span) => (found === undefined || span.startNs > found.startNs ? span : found), undefined);
+  return (latest(tagged.filter((span) => span.parentSpanId === undefined)) ?? latest(tagged))?.traceId;
 }
 
 /** How a span hangs under the one above it. */

@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTraceTree, findTraceId, formatTraceTree, parseSpanLines, type TraceNode, type TraceSpan } from '../../../runtime/local/trace-tree';
+import { buildTraceTree, findTraceId, formatTraceTree, parseSpanLines, REQUEST_ID_ATTRIBUTE, type TraceNode, type TraceSpan } from '../../../runtime/local/trace-tree';
 import { repoRoot } from '../../../runtime/local/workspace';
+import { REQUEST_ID_ATTRIBUTE as SERVICES_REQUEST_ID_ATTRIBUTE } from '../../../runtime/shared/telemetry/request-tracing';
 
 /*
  * On the real collector's output: trace-sample.jsonl was written by the collector of
@@ -70,6 +71,20 @@ describe('findTraceId', () => {
     expect(spans.filter((span) => span.traceId === traceId)).toHaveLength(10);
     expect(findTraceId(spans, traceId.toUpperCase())).toBe(traceId);
     expect(findTraceId(spans, 'sample-linked')).not.toBe(traceId);
+  });
+
+  it('looks for the request id in the attribute the services set', () => {
+    expect(REQUEST_ID_ATTRIBUTE).toBe(SERVICES_REQUEST_ID_ATTRIBUTE);
+  });
+
+  it('takes the latest request that started a trace when a request id was sent twice', () => {
+    const first = spans.filter((span) => span.traceId === findTraceId(spans, 'sample-order'));
+    const again = spans
+      .filter((span) => span.traceId === findTraceId(spans, 'sample-failed'))
+      .map((span) => ({ ...span, attributes: span.attributes['shop.request_id'] ? { 'shop.request_id': 'sample-order' } : span.attributes }));
+    // The failed order started 2 s after the first one.
+    expect(findTraceId([...again, ...first], 'sample-order')).toBe(findTraceId(spans, 'sample-failed'));
+    expect(findTraceId([...first, ...again], 'sample-order')).toBe(findTraceId(spans, 'sample-failed'));
   });
 
   it('finds nothing for an unknown request id or trace id', () => {
