@@ -1,5 +1,6 @@
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel/index.js';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { type AlertRule, isAlertRule, type RuleGroup } from '../observability/alerts/rule.js';
 import { assertGcpName, assertNotBlank, invalid } from './validation.js';
@@ -69,7 +70,8 @@ export class AnalyticsAlerts extends Construct {
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.notificationEmail)) {
       throw invalid('AnalyticsAlerts', 'notificationEmail', props.notificationEmail, 'an e-mail address');
     }
-    assertGcpName('AnalyticsAlerts', 'clusterName', props.clusterName, 51);
+    // The cluster resource's name attribute (a reference) is only known when Terraform plans.
+    if (!Token.isUnresolved(props.clusterName)) assertGcpName('AnalyticsAlerts', 'clusterName', props.clusterName, 51);
     const enabled = props.jobShouldRun ?? true;
     const userLabels = { ...props.labels };
 

@@ -3,6 +3,7 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { platformContract } from '../../contracts/platform.js';
+import { AnalyticsAlerts } from '../../infra/gcp/analytics-alerts.js';
 import {
   AnalyticsCluster,
   AnalyticsIdentity,
@@ -13,6 +14,7 @@ import {
   FlinkJob,
   type JobJarBuild,
 } from '../../infra/gcp/index.js';
+import { flinkAlertRules } from '../../infra/observability/index.js';
 import { mskBrokerDnsDomain } from '../cross-cloud.js';
 import type { AnalyticsPlatformConfig } from './config.js';
 
@@ -91,6 +93,15 @@ export class AnalyticsPlatformStack extends TerraformStack {
       workers: config.cluster.workers,
       idleDeleteTtlSeconds: config.cluster.idleDeleteTtlSeconds,
       initializationActions: [job.initializationAction],
+      labels,
+    });
+    // Prometheus in EKS cannot reach Dataproc: the job's alerts live in Cloud Monitoring (docs/adr/0013-alerting-design.md).
+    new AnalyticsAlerts(this, 'alerts', {
+      namePrefix: gcp.namePrefix,
+      notificationEmail: config.alerts.notificationEmail,
+      prometheusRules: flinkAlertRules(),
+      clusterName: cluster.cluster.name,
+      jobShouldRun: config.job.desiredState === 'running',
       labels,
     });
     const link = new CrossCloudLink(this, 'link', {

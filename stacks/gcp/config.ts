@@ -46,6 +46,11 @@ export interface AnalyticsPlatformConfig {
     /** Flink's Prometheus reporter on the JobManager and TaskManagers; the savepoints go to the data lake's state bucket. */
     readonly metricsPorts: FlinkMetricsPorts;
   };
+  /** Cloud Monitoring alerting for the analytics job (infra/gcp/analytics-alerts.ts). */
+  readonly alerts: {
+    /** Where incidents are mailed: the analytics on-call list. */
+    readonly notificationEmail: string;
+  };
   readonly aws: {
     /** The AWS stack's region: the AWS provider's, where the parameters are read and the VPN's AWS half is created. */
     readonly region: string;
@@ -91,6 +96,7 @@ export const devConfig: AnalyticsPlatformConfig = {
   },
   dataLake: { checkpointRetentionDays: 3, savepointRetentionDays: 7, lakeNearlineAfterDays: 30, forceDestroy: true },
   job: { parallelism: 2, desiredState: 'running', checkpointIntervalSeconds: 10, metricsPorts: { from: 9249, to: 9259 } },
+  alerts: { notificationEmail: 'analytics-oncall-dev@example.com' },
   aws: awsPeerOf('dev', 64512),
 };
 
@@ -110,6 +116,7 @@ export const prodConfig: AnalyticsPlatformConfig = {
   },
   dataLake: { checkpointRetentionDays: 7, savepointRetentionDays: 30, lakeNearlineAfterDays: 30, forceDestroy: false },
   job: { parallelism: 4, desiredState: 'running', checkpointIntervalSeconds: 10, metricsPorts: { from: 9249, to: 9259 } },
+  alerts: { notificationEmail: 'analytics-oncall-prod@example.com' },
   aws: awsPeerOf('prod', 64513),
 };
 

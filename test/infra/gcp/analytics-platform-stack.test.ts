@@ -2,10 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataprocCluster } from '@cdktf/provider-google/lib/dataproc-cluster/index.js';
+import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
+import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel/index.js';
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { AnalyticsPlatformStack } from '../../../stacks/gcp/analytics-platform-stack.js';
 import { type AnalyticsPlatformConfig, environments } from '../../../stacks/gcp/config.js';
+import { flinkAlertRules, isAlertRule } from '../../../infra/observability/index.js';
 import { FIXTURE_JAR } from './fixtures/analytics-fixtures.js';
 
 function synthesizeStack(config: AnalyticsPlatformConfig, jobJarPath = FIXTURE_JAR): string {
@@ -40,6 +43,16 @@ describe.each(environments)('AnalyticsPlatformStack ($environment)', (config) =>
   it('keeps its state in the configured GCS bucket', () => {
     const terraform = (JSON.parse(synthesizeStack(config)) as { terraform: { backend?: unknown } }).terraform;
     expect(terraform.backend).toEqual({ gcs: config.stateBackend });
+  });
+
+  it("alerts on this cluster's Flink job in Cloud Monitoring, mailed to the configured on-call address", () => {
+    const synthesized = synthesizeStack(config);
+    expect(Testing.toHaveResourceWithProperties(synthesized, MonitoringNotificationChannel.tfResourceType, { labels: { email_address: config.alerts.notificationEmail } })).toBe(true);
+    const alerts = flinkAlertRules().flatMap((group) => group.rules.filter(isAlertRule).map((rule) => rule.alert));
+    for (const alert of [...alerts, 'FlinkYarnApplicationGone']) {
+      expect(Testing.toHaveResourceWithProperties(synthesized, MonitoringAlertPolicy.tfResourceType, { display_name: `${config.gcp.namePrefix}: ${alert}`, enabled: true }), alert).toBe(true);
+    }
+    expect(synthesized).toContain('resource.labels.cluster_name = \\"${google_dataproc_cluster.cluster_');
   });
 
   it('composes one Flink cluster with the configured sizes', () => {
