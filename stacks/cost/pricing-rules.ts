@@ -111,10 +111,51 @@ function nodeLines(
   ];
 }
 
+interface NodeRequirement {
+  readonly key: string;
+  readonly operator: string;
+  readonly values?: readonly string[];
+}
+
 /** Values of a NodePool requirement with operator In. */
-function requirement(nodePool: Record<string, any>, key: string): string[] | undefined {
-  const requirements = (nodePool.spec?.template?.spec?.requirements ?? []) as { key: string; operator: string; values?: string[] }[];
+function requirement(nodePool: Record<string, any>, key: string): readonly string[] | undefined {
+  const requirements = (nodePool.spec?.template?.spec?.requirements ?? []) as NodeRequirement[];
   return requirements.find((entry) => entry.key === key && entry.operator === 'In')?.values;
+}
+
+/**
+ * The priced EC2 types a NodePool allows: those it names, or those matching its category, family, CPU count,
+ * generation and architecture requirements (`c6a.large`: category c, family c6a, generation 6, 2 vCPUs; a `g`
+ * after the generation means Graviton, arm64).
+ */
+function nodePoolInstanceTypes(nodePool: Record<string, any>): string[] {
+  const named = requirement(nodePool, 'node.kubernetes.io/instance-type');
+  if (named) return [...named];
+  const requirements = (nodePool.spec?.template?.spec?.requirements ?? []) as NodeRequirement[];
+  const allows = (key: string, value: string | number) =>
+    requirements
+      .filter((entry) => entry.key === key)
+      .every((entry) => {
+        const values = entry.values ?? [];
+        if (entry.operator === 'In') return values.includes(String(value));
+        if (entry.operator === 'NotIn') return !values.includes(String(value));
+        if (entry.operator === 'Gt') return Number(value) > Number(values[0]);
+        if (entry.operator === 'Lt') return Number(value) < Number(values[0]);
+        return true;
+      });
+  return Object.entries(AWS.ec2)
+    .filter(([type, { vcpu }]) => {
+      const family = type.split('.')[0] as string;
+      const [, category = '', generation = '', attributes = ''] = /^([a-z]+)(\d+)([a-z-]*)$/.exec(family) ?? [];
+      return (
+        allows('karpenter.k8s.aws/instance-category', category) &&
+        allows('karpenter.k8s.aws/instance-family', family) &&
+        allows('karpenter.k8s.aws/instance-generation', generation) &&
+        allows('karpenter.k8s.aws/instance-cpu', vcpu) &&
+        allows('kubernetes.io/arch', attributes.includes('g') ? 'arm64' : 'amd64')
+      );
+    })
+    .map(([type]) => type);
 }
 
 function cpuCount(limit: unknown): number {
@@ -161,12 +202,11 @@ export const PRICING_RULES: Readonly<Record<string, PricingRule>> = {
     service: 'EC2 (nodes)',
     price: (resource, context) => {
       const nodePool = resource.properties;
-      const named = requirement(nodePool, 'node.kubernetes.io/instance-type');
-      const types = named ?? [context.assumptions.karpenter.referenceInstanceType];
+      const types = nodePoolInstanceTypes(nodePool);
       const capacity = requirement(nodePool, 'karpenter.sh/capacity-type') ?? ['on-demand'];
       const cheapest = types.filter((type) => ec2Instance(type)).sort((a, b) => ec2Instance(a)!.hourly - ec2Instance(b)!.hourly)[0];
       const cpuLimit = nodePool.spec?.limits?.cpu;
-      if (!cheapest) return { unpriced: `EC2 instance types ${types.join(', ')}` };
+      if (!cheapest) return { unpriced: types.length > 0 ? `EC2 instance types ${types.join(', ')}` : 'no priced EC2 type meets its requirements' };
       const nodes = valueFor(context.assumptions.karpenter.averageNodes, resource.id);
       // Without a CPU limit Karpenter has no maximum; the at-max figure then equals the average.
       const maxNodes = cpuLimit === undefined ? nodes : Math.floor(cpuCount(cpuLimit) / ec2Instance(cheapest)!.vcpu);
@@ -454,6 +494,9 @@ export const PRICING_RULES: Readonly<Record<string, PricingRule>> = {
   'Kubernetes ServiceMonitor': { free: ON_THE_NODES },
   'Kubernetes PodMonitor': { free: ON_THE_NODES },
   'Kubernetes PrometheusRule': { free: ON_THE_NODES },
+  'Kubernetes ScrapeConfig': { free: ON_THE_NODES },
+  'Kubernetes Alertmanager': { free: ON_THE_NODES },
+  'Kubernetes Prometheus': { free: PRICED_ELSEWHERE('its volume is priced where its chart asks for it') },
   'Kubernetes Application': { free: 'an Argo CD object; a chart it installs is priced as that chart' },
   'Kubernetes AppProject': { free: ON_THE_NODES },
   'Kubernetes StorageClass': { free: PRICED_ELSEWHERE('volumes are priced on their claims') },

@@ -22,10 +22,11 @@ export interface UsageAssumptions {
   /** Root volume of a node when the synth does not say (EKS managed node groups and Karpenter default to 20 GiB). */
   readonly nodeRootVolumeGiB: number;
   readonly karpenter: {
-    /** Nodes a NodePool keeps on average; the at-max figure is its CPU limit filled with its cheapest instance type. */
+    /**
+     * Nodes a NodePool keeps on average; the at-max figure is its CPU limit filled with its cheapest allowed type.
+     * The shop's nine pods at their minimum replicas request 2.25 vCPU, two 2-vCPU nodes once the DaemonSets are in.
+     */
     readonly averageNodes: PerResource<number>;
-    /** The instance type priced when a NodePool names only categories or families. */
-    readonly referenceInstanceType: string;
   };
   readonly database: {
     /** Average ACUs of each Serverless v2 instance; never below the cluster's minimum. */
@@ -79,7 +80,7 @@ export const USAGE_ASSUMPTIONS: Readonly<Record<EnvironmentName, UsageAssumption
     loadBalancerCapacityUnits: 1,
     ec2SpotFraction: 0.35,
     nodeRootVolumeGiB: 20,
-    karpenter: { averageNodes: { default: 1 }, referenceInstanceType: 't3.medium' },
+    karpenter: { averageNodes: { default: 2 } },
     database: {
       averageAcu: 0.5,
       pausedFraction: 0,
@@ -120,7 +121,7 @@ export const USAGE_ASSUMPTIONS: Readonly<Record<EnvironmentName, UsageAssumption
     loadBalancerCapacityUnits: 3,
     ec2SpotFraction: 0.35,
     nodeRootVolumeGiB: 20,
-    karpenter: { averageNodes: { default: 2 }, referenceInstanceType: 'm6i.large' },
+    karpenter: { averageNodes: { default: 3 } },
     database: {
       averageAcu: 2,
       pausedFraction: 0,

@@ -104,6 +104,23 @@ describe('pricing', () => {
     expect(nodes?.unitPrice).toBeCloseTo(AWS_PRICES.ec2['t3.medium'].hourly * dev.ec2SpotFraction, 10);
   });
 
+  it('picks the cheapest priced type that meets category, CPU, generation and architecture requirements', () => {
+    const pool = nodePool(
+      [
+        { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+        { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+        { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: ['m'] },
+        { key: 'karpenter.k8s.aws/instance-cpu', operator: 'In', values: ['2'] },
+        { key: 'karpenter.k8s.aws/instance-generation', operator: 'Gt', values: ['5'] },
+      ],
+      '16',
+    );
+    const [nodes] = computeCostReport([pool], dev).lines;
+    // m6a.large is the cheapest 2-vCPU m type after generation 5 on amd64; the cheaper m6g.large is Graviton (arm64).
+    expect(AWS_PRICES.ec2['m6g.large'].hourly).toBeLessThan(AWS_PRICES.ec2['m6a.large'].hourly);
+    expect(nodes).toMatchObject({ item: 'm6a.large nodes', unitPrice: AWS_PRICES.ec2['m6a.large'].hourly, atMaxQuantity: 8 * HOURS_PER_MONTH });
+  });
+
   it('reports what it has no price for instead of counting it as zero', () => {
     const report = computeCostReport(
       [
