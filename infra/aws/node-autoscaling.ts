@@ -131,7 +131,7 @@ export class NodeAutoscaling extends Construct {
       identityType: eks.IdentityType.POD_IDENTITY,
     });
     this.controllerRole = serviceAccount.role;
-    for (const statement of controllerStatements({
+    const statements = controllerStatements({
       partition: stack.partition,
       region: stack.region,
       account: stack.account,
@@ -139,10 +139,14 @@ export class NodeAutoscaling extends Construct {
       clusterArn: eksCluster.clusterArn,
       queueArn: this.interruptionQueue.queueArn,
       nodeRoleArn: this.nodeRole.roleArn,
-    })) {
-      serviceAccount.addToPrincipalPolicy(statement);
-    }
-    acknowledgeControllerWildcards(serviceAccount, stack);
+    });
+    for (const statement of statements) serviceAccount.addToPrincipalPolicy(statement);
+    const wildcards = new Set(statements.flatMap((statement) => statement.resources).filter((resource) => resource.includes('*')));
+    acknowledgeFindings(
+      serviceAccount,
+      [...wildcards].map((resource) => wildcardResourceFinding(stack, resource)),
+      "Karpenter's reference controller policy: instances, fleets, volumes, launch templates and instance profiles exist only once Karpenter creates them, so those writes are conditioned on this cluster's ownership tag and a NodePool or node class tag; images, subnets and security groups are chosen at run time from the EC2NodeClass; reads are limited to the region; SSM reads only AWS's public parameters (AMI ids).",
+    );
 
     // Karpenter finds the subnets to launch into by this tag: the private ones, where the managed nodes are.
     for (const subnet of eksCluster.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets) {
@@ -376,34 +380,6 @@ function controllerStatements(scope: ControllerScope): iam.PolicyStatement[] {
       conditions: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': scope.clusterArn } },
     }),
   ];
-}
-
-/** The wildcards of the reference policy, each scoped by tag conditions, the region or AWS's own namespaces. */
-function acknowledgeControllerWildcards(serviceAccount: eks.ServiceAccount, stack: Stack): void {
-  const ec2Arn = (resource: string, account = '*') => `arn:<AWS::Partition>:ec2:${stack.region}:${account}:${resource}`;
-  const wildcards = [
-    '*',
-    ec2Arn('image/*', ''),
-    ec2Arn('snapshot/*', ''),
-    ...[
-      'security-group/*',
-      'subnet/*',
-      'capacity-reservation/*',
-      'placement-group/*',
-      'fleet/*',
-      'instance/*',
-      'volume/*',
-      'network-interface/*',
-      'launch-template/*',
-      'spot-instances-request/*',
-    ].map((resource) => ec2Arn(resource)),
-    `arn:<AWS::Partition>:ssm:${stack.region}::parameter/aws/service/*`,
-  ].map((resource) => `AwsSolutions-IAM5[Resource::${resource}]`);
-  acknowledgeFindings(
-    serviceAccount,
-    [...wildcards, wildcardResourceFinding(stack, `arn:${stack.partition}:iam::${stack.account}:instance-profile/*`)],
-    "Karpenter's reference controller policy: instances, fleets, volumes and launch templates exist only once Karpenter creates them, so writes are conditioned on this cluster's ownership tag and a NodePool tag; images, subnets and security groups are chosen at run time from the EC2NodeClass; reads are limited to the region; SSM reads only AWS's public parameters (AMI ids).",
-  );
 }
 
 function validate(

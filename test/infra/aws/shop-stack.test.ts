@@ -5,7 +5,7 @@ import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { App, Validations } from 'aws-cdk-lib';
-import { prod } from '../../../stacks/aws/config';
+import { ENVIRONMENTS, prod } from '../../../stacks/aws/config';
 import { createShopApp } from '../../../stacks/aws/shop-app';
 import { ShopStack } from '../../../stacks/aws/shop-stack';
 import {
@@ -21,6 +21,9 @@ import {
 } from './support';
 
 const outdir = () => mkdtempSync(path.join(tmpdir(), 'shop-aws-'));
+/** The VPC range of the environment a stack (`Shop-<env>`) belongs to, and an address inside it (last two octets given). */
+const vpcCidrOf = (stackName: string) => ENVIRONMENTS[stackName.replace('Shop-', '') as keyof typeof ENVIRONMENTS].network.cidr;
+const addressInVpc = (stackName: string, hostOctets: string) => `${vpcCidrOf(stackName).split('.').slice(0, 2).join('.')}.${hostOctets}`;
 
 describe('Shop stacks', () => {
   const templates: Record<string, Template> = {};
@@ -206,7 +209,7 @@ describe('Shop stacks', () => {
         OIDC_AUDIENCE: '<token>',
         OIDC_GROUPS_CLAIM: 'cognito:groups',
         OIDC_ADMIN_GROUP: 'admin',
-        TRUSTED_PROXIES: '10.0.0.0/16',
+        TRUSTED_PROXIES: vpcCidrOf(stackName),
       });
       const parts = gatewayManifestParts(stackName);
       expect(parts).toContainEqual({ 'Fn::GetAtt': [logicalIdOf(template(stackName), 'AWS::Cognito::UserPool'), 'ProviderURL'] });
@@ -242,9 +245,9 @@ describe('Shop stacks', () => {
         }
       }
       // The load balancer's VPC addresses reach the gateway and no other service.
-      expect(names.filter((name) => networkPolicyAllows(policies, { address: '10.0.1.25' }, pod(name), ports[name]))).toEqual(['gateway']);
+      expect(names.filter((name) => networkPolicyAllows(policies, { address: addressInVpc(stackName, '1.25') }, pod(name), ports[name]))).toEqual(['gateway']);
       // Kafka on MSK's IAM port, from the services the platform contract gives Kafka access.
-      expect(names.filter((name) => networkPolicyAllows(policies, pod(name), { address: '10.0.64.10' }, 9098))).toEqual(['gateway', 'orders', 'notifications']);
+      expect(names.filter((name) => networkPolicyAllows(policies, pod(name), { address: addressInVpc(stackName, '64.10') }, 9098))).toEqual(['gateway', 'orders', 'notifications']);
     });
 
     it.each(['Shop-dev', 'Shop-prod'])('%s mounts no Kubernetes API token into any service pod', (stackName) => {
