@@ -17,6 +17,7 @@ export * from './monitoring-objects';
 export * from './cluster-monitoring';
 export * from './shop-monitoring';
 export * from './trace-collector';
+export * from './log-pipeline';
 export * from './node-autoscaling';
 export * from './node-capacity';
 export * from './platform-add-ons';

@@ -57,6 +57,21 @@ export function awsClientNetworkPolicy(
   podLabels: Readonly<Record<string, string>>,
   ingress: readonly k8s.NetworkPolicyIngressRule[],
 ): k8s.KubeNetworkPolicy {
+  return networkPolicy(scope, name, namespace, podLabels, ingress, [
+    { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }], ports: [tcpPort(80)] },
+    { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcpPort(443)] },
+  ]);
+}
+
+/** A policy selecting these pods, letting in only `ingress` and out only to DNS and `egress`. */
+export function networkPolicy(
+  scope: Construct,
+  name: string,
+  namespace: string,
+  podLabels: Readonly<Record<string, string>>,
+  ingress: readonly k8s.NetworkPolicyIngressRule[],
+  egress: readonly k8s.NetworkPolicyEgressRule[],
+): k8s.KubeNetworkPolicy {
   return new k8s.KubeNetworkPolicy(scope, `${name}-network-policy`, {
     metadata: { name, namespace },
     spec: {
@@ -68,8 +83,7 @@ export function awsClientNetworkPolicy(
           to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
           ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, tcpPort(53)],
         },
-        { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }], ports: [tcpPort(80)] },
-        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcpPort(443)] },
+        ...egress,
       ],
     },
   });

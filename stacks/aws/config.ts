@@ -1,8 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { DeliveryMode } from '../../infra/aws';
 import { platformContract, type ServiceName, type TopicName } from '../../contracts/platform';
-import type { CapacityType, ContainerResources, CpuAutoscaling, FixedReplicas, NodePoolLimits, TopicSettings } from '../../infra/aws';
+import type { CapacityType, ContainerResources, CpuAutoscaling, FixedReplicas, LogSearchSizing, NodePoolLimits, TopicSettings } from '../../infra/aws';
 import { CROSS_CLOUD_ENVIRONMENTS, type EnvironmentName } from '../cross-cloud';
 
 export type { EnvironmentName } from '../cross-cloud';
@@ -102,7 +103,16 @@ export interface ShopEnvironmentConfig {
   readonly scaling: Readonly<Record<ServiceName, FixedReplicas | CpuAutoscaling>>;
   /** What each service's container requests (and is limited to, for memory). */
   readonly serviceResources: ContainerResources;
+  /** Prometheus (kube-prometheus-stack), the trace collector and the log search domain (issue 11). */
+  readonly observability: {
+    readonly prometheusRetention: Duration;
+    readonly prometheusVolumeGiB: number;
+    readonly traceCollectorReplicas: number;
+    readonly logSearch: LogSearchSizing;
+  };
   readonly gatewayEndpoint: GatewayEndpointConfig;
+  /** How the workloads reach the cluster: applied by CloudFormation, or rendered to deploy/<env>/ for Argo CD (docs/deploy.md). */
+  readonly delivery: DeliveryMode;
   readonly identity: IdentityConfig;
   readonly firewall: FirewallConfig;
 }
@@ -189,8 +199,17 @@ export const dev: ShopEnvironmentConfig = {
   notifications: { senderIdentity: 'example.com', from: 'shop@example.com' },
   scaling: SEED_SCALING,
   serviceResources: SERVICE_RESOURCES,
+  // One small search node without replicas and a week of logs: the cheapest domain that still has encryption at rest.
+  observability: {
+    prometheusRetention: Duration.days(15),
+    prometheusVolumeGiB: 20,
+    traceCollectorReplicas: 1,
+    logSearch: { instanceType: 't3.small.search', dataNodes: 1, volumeGiB: 10, retentionDays: 7 },
+  },
   // No certificate in dev until one is issued for its domain: plain HTTP, said so explicitly.
   gatewayEndpoint: { plainHttpForDevOnly: true },
+  // A deploy applies the charts at once: the quick loop for trying a change.
+  delivery: { mode: 'direct' },
   identity: {
     // Placeholder: replace with a prefix of your own (Cognito domain prefixes are unique per region).
     domainPrefix: 'cloud-shop-dev-example',
@@ -248,8 +267,30 @@ export const prod: ShopEnvironmentConfig = {
   notifications: { senderIdentity: 'example.com', from: 'shop@example.com' },
   scaling: SEED_SCALING,
   serviceResources: SERVICE_RESOURCES,
+  // Two data nodes over two zones (each index replicated) with dedicated masters, and a month of logs.
+  observability: {
+    prometheusRetention: Duration.days(30),
+    prometheusVolumeGiB: 100,
+    traceCollectorReplicas: 2,
+    logSearch: {
+      instanceType: 'r7g.large.search',
+      dataNodes: 2,
+      volumeGiB: 100,
+      retentionDays: 30,
+      dedicatedMasterInstanceType: 'm7g.large.search',
+    },
+  },
   // Placeholder: replace with the ACM certificate of the shop's API domain in the target account and region.
   gatewayEndpoint: { certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000' },
+  // Every workload change is a reviewed commit under deploy/prod, synced by Argo CD. Placeholders: this repository's
+  // clone URL and the account prod deploys to (whose CDK asset repository holds the images the manifests name).
+  delivery: {
+    mode: 'gitops',
+    repoUrl: 'https://github.com/example/cloud-shop.git',
+    targetRevision: 'main',
+    path: 'deploy/prod',
+    account: '111122223333',
+  },
   identity: {
     // Placeholders: replace with a prefix of your own and the shop's web front end.
     domainPrefix: 'cloud-shop-prod-example',

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { kafkaGrantsOf, platformContract, type ServiceName } from '../../contracts/platform';
@@ -7,18 +8,25 @@ import {
   ApiFirewall,
   CatalogIngest,
   Cluster,
+  ClusterMonitoring,
   CrossCloudExports,
   EventStream,
+  LogPipeline,
   Microservice,
+  MSK_JMX_EXPORTER_PORT,
+  MSK_NODE_EXPORTER_PORT,
   Network,
   NodeAutoscaling,
   OrdersDatabase,
   ProductTable,
   SchemaMigration,
+  ShopMonitoring,
+  TraceCollector,
   UserDirectory,
   WorkloadDelivery,
   WorkloadNetworkPolicies,
 } from '../../infra/aws';
+import { shopAlertRules, shopDashboards } from '../../infra/observability';
 import { crossCloudParameterNames } from '../cross-cloud';
 import { assertEnvironmentConfig, type ShopEnvironmentConfig } from './config';
 
@@ -42,6 +50,9 @@ export interface ShopStackProps extends StackProps {
 
 /** The AWS half of the shop: wiring only; every resource detail lives in infra/aws. */
 export class ShopStack extends Stack {
+  /** How this environment's charts reach its cluster; in gitops mode, what `npm run render` writes. */
+  readonly delivery: WorkloadDelivery;
+
   constructor(scope: Construct, id: string, props: ShopStackProps) {
     super(scope, id, props);
     const { config, sources = {} } = props;
@@ -55,7 +66,26 @@ export class ShopStack extends Stack {
     });
     const cluster = new Cluster(this, 'Cluster', { vpc: network.vpc, clusterName: `shop-${config.name}`, ...config.cluster });
     new NodeAutoscaling(this, 'NodeAutoscaling', { cluster, ...config.nodeAutoscaling });
-    const delivery = new WorkloadDelivery(this, 'Delivery', { cluster, delivery: { mode: 'direct' } });
+    const delivery = new WorkloadDelivery(this, 'Delivery', { cluster, delivery: config.delivery });
+    this.delivery = delivery;
+    const monitoring = new ClusterMonitoring(this, 'Monitoring', {
+      cluster,
+      retention: config.observability.prometheusRetention,
+      volumeGiB: config.observability.prometheusVolumeGiB,
+    });
+    const tracing = new TraceCollector(this, 'TraceCollector', {
+      monitoring,
+      clientNamespaces: [cluster.namespace],
+      replicas: config.observability.traceCollectorReplicas,
+    });
+    new LogPipeline(this, 'Logs', {
+      vpc: network.vpc,
+      monitoring,
+      logNamespaces: [cluster.namespace],
+      ...config.observability.logSearch,
+      domainLogRetention: config.logRetention,
+      ...stateful,
+    });
 
     const database = new OrdersDatabase(this, 'OrdersDatabase', { vpc: network.vpc, ...config.database });
     new SchemaMigration(this, 'SchemaMigration', {
@@ -77,6 +107,7 @@ export class ShopStack extends Stack {
       ...stateful,
     });
     events.connections.allowDefaultPortFrom(cluster.eksCluster, 'Pods reach the brokers over IAM/TLS');
+    events.connections.allowFrom(cluster.eksCluster, ec2.Port.tcpRange(MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT), 'Prometheus scrapes the JMX and node exporters of the brokers (open monitoring)');
     // What the GCP stack reads at plan time to link its VPC to this one and reach the brokers.
     new CrossCloudExports(this, 'CrossCloud', { network, events, parameterNames: crossCloudParameterNames(config.name) });
 
@@ -119,7 +150,8 @@ export class ShopStack extends Stack {
         serviceName: name,
         port: platformContract.services[name].port,
         scaling: config.scaling[name],
-        environment,
+        environment: { OTEL_EXPORTER_OTLP_ENDPOINT: tracing.endpoint, ...environment },
+        scrapedByPrometheus: { operatorReady: monitoring.release },
         runtimeDirectory: sources.runtimeDirectory,
         resources: config.serviceResources,
         ...extra,
@@ -187,6 +219,14 @@ export class ShopStack extends Stack {
         { from: notifications, to: users },
       ],
       kafkaClients: kafkaClients.map((name) => microservicesByName[name]),
+    });
+
+    new ShopMonitoring(this, 'ShopMonitoring', {
+      monitoring,
+      dashboards: shopDashboards(),
+      ruleGroups: shopAlertRules(),
+      // One topic replica per broker, so the replication factor is the broker count.
+      kafkaBrokers: { bootstrapBrokers: events.bootstrapBrokers, brokerCount: events.replicationFactor },
     });
 
     database.grantDataApiAccess(users);
