@@ -5,7 +5,7 @@ import { callerIdentity, createServiceApp, isOwnerOrAdmin, requireUser, type Rea
 import type { OrderService } from './order-service';
 
 export interface OrdersAppDeps {
-  readonly orderService: Pick<OrderService, 'placeOrder' | 'getOrder' | 'listOrders'>;
+  readonly orderService: Pick<OrderService, 'placeOrder' | 'getOrder' | 'listOrders' | 'registerMetrics'>;
   /** The database only: Kafka being down must not take orders out of service (that is what the outbox is for). */
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   readonly logger?: ServiceAppOptions['logger'];
@@ -19,6 +19,8 @@ const BODY_LIMIT = 32 * 1024;
 export function buildApp(deps: OrdersAppDeps): ServiceApp {
   const app = createServiceApp({ service: 'orders', readiness: deps.readiness, bodyLimit: BODY_LIMIT, logger: deps.logger, logLevel: deps.logLevel });
   void app.register(callerIdentity);
+  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
+  void app.register(async (instance) => deps.orderService.registerMetrics(instance.metrics));
 
   app.post(
     '/orders',

@@ -44,7 +44,7 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
   const app = buildApp({ orderService, readiness: { database: () => sql.ping() }, logLevel: config.LOG_LEVEL });
   // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
   void app.register(async (instance) => {
-    for (const part of [relay, retention, publisher, orderService, sqlMetrics]) part.registerMetrics(instance.metrics);
+    for (const part of [relay, retention, publisher, sqlMetrics]) part.registerMetrics(instance.metrics);
   });
   app.addHook('onReady', async () => {
     relay.start();

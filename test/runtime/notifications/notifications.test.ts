@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NotFoundError, DependencyUnavailableError } from '../../../runtime/shared/errors';
 import type { OrderPlaced } from '../../../runtime/shared/events';
@@ -9,6 +10,7 @@ import { buildApp } from '../../../runtime/notifications/src/app';
 import type { NotificationClaim } from '../../../runtime/notifications/src/notification-store';
 import { confirmationMessage, createOrderConfirmations, formatMoney } from '../../../runtime/notifications/src/order-confirmations';
 import { ADA, GRACE, asAdmin, asService, asUser } from '../shared/callers';
+import { sample } from '../telemetry/metric-sample';
 
 const USER = randomUUID();
 const event = (overrides: Partial<OrderPlaced> = {}): OrderPlaced => ({
@@ -35,7 +37,7 @@ function memoryStore() {
   };
 }
 
-function setup() {
+function setup(now?: () => Date) {
   const store = memoryStore();
   const channel = { name: 'smtp' as const, send: vi.fn(async () => undefined) };
   const users = {
@@ -44,7 +46,7 @@ function setup() {
       return { id, email: 'ada@example.com', name: 'Ada' };
     }),
   };
-  const confirmations = createOrderConfirmations({ users, channel, store, log: { info: vi.fn(), error: vi.fn() } });
+  const confirmations = createOrderConfirmations({ users, channel, store, log: { info: vi.fn(), error: vi.fn() }, ...(now ? { now } : {}) });
   return { store, channel, users, confirmations };
 }
 
@@ -66,6 +68,23 @@ describe('order confirmations', () => {
     await confirmations.handle(placed);
     expect(channel.send).toHaveBeenCalledTimes(1);
     expect(store.rows.size).toBe(1);
+  });
+
+  it('measures each send by channel and outcome, and the time from the order to its confirmation', async () => {
+    // The send ends 3.5 s after the order's event occurred.
+    const { confirmations, channel } = setup(() => new Date(Date.parse('2026-11-27T12:00:03.500Z')));
+    const registry = new Registry();
+    confirmations.registerMetrics(registry);
+    channel.send.mockRejectedValueOnce(new Error('SMTP 451 try again later'));
+    const placed = event();
+    await expect(confirmations.handle(placed)).rejects.toThrow('SMTP 451');
+    await confirmations.handle(placed);
+    expect(await sample(registry, 'notification_send_duration_seconds_count', { channel: 'smtp', outcome: 'error' })).toBe(1);
+    expect(await sample(registry, 'notification_send_duration_seconds_count', { channel: 'smtp', outcome: 'ok' })).toBe(1);
+    // Only the send that went out has a pipeline latency.
+    expect(await sample(registry, 'notifications_order_to_send_seconds_count')).toBe(1);
+    expect(await sample(registry, 'notifications_order_to_send_seconds_sum')).toBe(3.5);
+    expect(await sample(registry, 'notifications_sent_total', { channel: 'smtp' })).toBe(1);
   });
 
   it('gives the claim back when the send fails, so the retry sends', async () => {

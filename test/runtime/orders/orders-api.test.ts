@@ -198,6 +198,22 @@ describe('POST /orders', () => {
     expect(store.placed).toHaveLength(0);
   });
 
+  it('counts placed orders and reservation failures by reason on /metrics; replays and refusals before the reservation count nothing', async () => {
+    const { app, products } = setup();
+    await post(app, order(), { 'idempotency-key': 'k-1' });
+    await post(app, order(), { 'idempotency-key': 'k-1' });
+    await post(app, order([{ productId: 'sku-nope', quantity: 1 }]));
+    await post(app, order([{ productId: 'sku-apple', quantity: 51 }]));
+    await post(app, order([{ productId: 'sku-apple', quantity: 1 }, { productId: 'sku-apple', quantity: 1 }]));
+    products.reserveStock.mockRejectedValueOnce(new DependencyUnavailableError('products'));
+    await post(app, order());
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('orders_placed_total{service="orders"} 1\n');
+    expect(metrics).toContain('orders_stock_reservation_failures_total{reason="unknown_product",service="orders"} 1\n');
+    expect(metrics).toContain('orders_stock_reservation_failures_total{reason="insufficient_stock",service="orders"} 1\n');
+    expect(metrics).toContain('orders_stock_reservation_failures_total{reason="unavailable",service="orders"} 1\n');
+  });
+
   it('answers 503 when users or products are down; an unknown reservation outcome is released', async () => {
     const { app, users, products, released, store } = setup();
     users.getUser.mockRejectedValueOnce(new DependencyUnavailableError('users'));
