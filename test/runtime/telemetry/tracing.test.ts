@@ -6,7 +6,9 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createOrderConfirmations } from '../../../runtime/notifications/src/order-confirmations';
+import { createOutboxRelay } from '../../../runtime/orders/src/outbox-relay';
 import { createDynamoMetrics, instrumentDynamo } from '../../../runtime/shared/dynamo';
 import { createServiceClient } from '../../../runtime/shared/http/service-client';
 import { createEventPublisher } from '../../../runtime/shared/kafka/event-publisher';
@@ -133,6 +135,59 @@ describe('trace context through Kafka headers', () => {
     await inSpan('orders process', { kind: SpanKind.CONSUMER, parent: received }, async () => undefined);
     expect(parentOf(named('orders process'))).toBe(producer.spanContext().spanId);
     expect(named('orders process').spanContext().traceId).toBe(order.spanContext().traceId);
+  });
+
+  it("has the outbox relay publish each row's event under the context stored with the row", async () => {
+    const sent: { messages: { key: string; headers: Record<string, string> }[] }[] = [];
+    const kafka = {
+      producer: () => ({ connect: async () => undefined, disconnect: async () => undefined, sendBatch: async ({ topicMessages }: { topicMessages: typeof sent }) => void sent.push(...topicMessages) }),
+    } as unknown as Parameters<typeof createEventPublisher>[0];
+    const stored = await inSpan('POST /orders', { kind: SpanKind.SERVER }, async () => JSON.stringify(traceHeaders()));
+    const rows = [
+      { id: 1, event_id: 'e-1', topic: 'orders', message_key: 'o-1', payload: '{"type":"OrderPlaced"}', trace_context: stored },
+      { id: 2, event_id: 'e-2', topic: 'orders', message_key: 'o-2', payload: '{"type":"OrderPlaced"}', trace_context: null },
+    ];
+    let published = false;
+    const tx: SqlExecutor = {
+      query: async <Row extends object>(statement: string) => (published ? [] : statement.includes('FOR UPDATE') ? rows : rows.map(({ id }) => ({ id }))) as Row[],
+      execute: async () => ((published = true), { affectedRows: rows.length }),
+    };
+    const sql = { ...tx, transaction: (work: (executor: SqlExecutor) => Promise<unknown>) => work(tx) } as unknown as SqlClient;
+    const relay = createOutboxRelay({ sql, publisher: createEventPublisher(kafka), log: { info: () => undefined, warn: () => undefined }, pollIntervalMs: 5 });
+    relay.start();
+    await vi.waitFor(() => expect(published).toBe(true));
+    await relay.stop();
+
+    const order = named('POST /orders');
+    const [traced, untraced] = spans().filter((span) => span.name === 'orders publish');
+    expect(parentOf(traced!)).toBe(order.spanContext().spanId);
+    expect(traced!.spanContext().traceId).toBe(order.spanContext().traceId);
+    // A row written outside a trace starts one of its own.
+    expect(untraced!.parentSpanContext).toBeUndefined();
+    expect(sent[0]!.messages.map((message) => message.headers.traceparent)).toEqual([
+      `00-${order.spanContext().traceId}-${traced!.spanContext().spanId}-01`,
+      `00-${untraced!.spanContext().traceId}-${untraced!.spanContext().spanId}-01`,
+    ]);
+  });
+
+  it('sends the confirmation in a `notification send` span under the consumer span', async () => {
+    const confirmations = createOrderConfirmations({
+      users: { getUser: async (id) => ({ id, email: 'ada@example.com', name: 'Ada' }) },
+      channel: { name: 'log', send: async () => undefined },
+      store: { claim: async () => true, markSent: async () => undefined, releaseClaim: async () => undefined },
+      log: { info: () => undefined, error: () => undefined },
+    });
+    const event = {
+      eventId: 'e-9',
+      type: 'OrderPlaced' as const,
+      version: 1 as const,
+      occurredAt: new Date().toISOString(),
+      payload: { orderId: 'o-9', userId: 'u-9', items: [{ productId: 'p', quantity: 1, unitPriceCents: 100 }], totalCents: 100, currency: 'EUR' },
+    };
+    await inSpan('orders process', { kind: SpanKind.CONSUMER }, () => confirmations.handle(event));
+    const send = named('notification send');
+    expect(parentOf(send)).toBe(named('orders process').spanContext().spanId);
+    expect(send.attributes).toMatchObject({ 'shop.notification.channel': 'log', 'shop.order_id': 'o-9', 'shop.event_id': 'e-9' });
   });
 
   it('marks the producer spans failed when the brokers refuse the batch', async () => {
