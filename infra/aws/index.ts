@@ -3,6 +3,7 @@ export * from './cluster';
 export * from './microservice';
 export * from './network-policies';
 export * from './workload-delivery';
+export * from './argo-cd';
 export * from './user-directory';
 export * from './api-firewall';
 export * from './orders-database';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, Token, type RemovalPolicy } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -163,10 +163,16 @@ export class Microservice extends Construct implements iam.IGrantable {
   readonly image: DockerImageAsset;
   readonly serviceAccount: eks.ServiceAccount;
   readonly grantPrincipal: iam.IPrincipal;
-  /** The service's Kubernetes objects (Deployment, Service, disruption budget, HPA, Ingress, ServiceMonitor): one chart. */
+  /** The service's Kubernetes objects (Deployment, Service, disruption budget, HPA, ServiceMonitor): one chart. */
   readonly chart: cdk8s.Chart;
-  /** The chart as applied by CloudFormation, for ordering other manifests after it. */
-  readonly workload: eks.KubernetesManifest;
+  /** The workload chart as applied by CloudFormation (`direct` delivery only), for ordering other manifests after it. */
+  readonly workload?: eks.KubernetesManifest;
+  /**
+   * What only the stack knows, applied by CloudFormation in every delivery mode: a ConfigMap with the environment
+   * values that exist at deploy time, and the Ingress with the load balancer's certificate and web ACL.
+   * Undefined when the service has neither.
+   */
+  readonly stackValues?: eks.KubernetesManifest;
   /** The labels of this service's pods, which its Service and network policies select. */
   readonly podLabels: Readonly<Record<string, string>>;
 
@@ -208,7 +214,7 @@ export class Microservice extends Construct implements iam.IGrantable {
     const labels = { 'app.kubernetes.io/name': serviceName, 'app.kubernetes.io/part-of': 'shop' };
     this.podLabels = labels;
     const preStopSeconds = props.publicEndpoint ? PUBLIC_PRE_STOP_SECONDS : PRE_STOP_SECONDS;
-    const environment = {
+    const environment: Record<string, string> = {
       PORT: String(port),
       HOST: '0.0.0.0',
       AWS_REGION: Stack.of(this).region,
@@ -217,8 +223,24 @@ export class Microservice extends Construct implements iam.IGrantable {
       ...props.environment,
     };
 
-    const chart = props.delivery.newChart(serviceName);
+    // Values CloudFormation learns only while it deploys (ARNs, endpoints, the user pool) reach the pods through a
+    // ConfigMap the stack applies itself, so the workload chart holds none and renders the same for Argo CD.
+    const stackValuesName = `${serviceName}-stack-values`;
+    const deployTimeValues = Object.entries(environment).filter(([, value]) => Token.isUnresolved(value));
+    const deployTimeNames = deployTimeValues.map(([name]) => name);
+    const stackValues = props.delivery.newChart(`${serviceName}-stack-values`);
     const metadata = { name: serviceName, namespace, labels };
+    if (deployTimeValues.length > 0) {
+      new k8s.KubeConfigMap(stackValues, 'Environment', {
+        metadata: { ...metadata, name: stackValuesName },
+        data: Object.fromEntries(deployTimeValues),
+      });
+    }
+    const containerEnvironment: k8s.EnvVar[] = Object.entries(environment).map(([name, value]) =>
+      deployTimeNames.includes(name) ? { name, valueFrom: { configMapKeyRef: { name: stackValuesName, key: name } } } : { name, value },
+    );
+
+    const chart = props.delivery.newChart(serviceName);
     new k8s.KubeDeployment(chart, 'Deployment', {
       metadata: { ...metadata, annotations: checkovSkipAnnotations(serviceName, DEPLOYMENT_ACKNOWLEDGEMENTS) },
       spec: {
@@ -252,7 +274,7 @@ export class Microservice extends Construct implements iam.IGrantable {
                 name: serviceName,
                 image: this.image.imageUri,
                 ports: [{ name: 'http', containerPort: port }],
-                env: Object.entries(environment).map(([name, value]) => ({ name, value })),
+                env: containerEnvironment,
                 resources: {
                   requests: { cpu: k8s.Quantity.fromString(`${resources.cpuMillicores}m`), memory: k8s.Quantity.fromString(`${resources.memoryMiB}Mi`) },
                   limits: { memory: k8s.Quantity.fromString(`${resources.memoryMiB}Mi`) },
@@ -296,8 +318,9 @@ export class Microservice extends Construct implements iam.IGrantable {
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
     });
 
+    // The load balancer's certificate and web ACL are the stack's too.
     if (props.publicEndpoint) {
-      new k8s.KubeIngress(chart, 'Ingress', {
+      new k8s.KubeIngress(stackValues, 'Ingress', {
         metadata: { ...metadata, annotations: loadBalancerAnnotations(props.publicEndpoint) },
         spec: {
           // The IngressClass the controller's chart installs.
@@ -332,8 +355,10 @@ export class Microservice extends Construct implements iam.IGrantable {
     if (props.scrapedByPrometheus) serviceMonitorFor(chart, { serviceName, namespace, serviceLabels: labels });
 
     this.chart = chart;
+    this.stackValues = stackValues.node.children.length > 0 ? props.delivery.applyWithStack(this, 'StackValues', stackValues) : undefined;
     this.workload = props.delivery.addChart(this, 'Workload', chart, [
       this.serviceAccount,
+      ...(this.stackValues ? [this.stackValues] : []),
       ...(props.scrapedByPrometheus ? [props.scrapedByPrometheus.operatorReady] : []),
     ]);
   }

@@ -83,8 +83,8 @@ const udp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'UDP', port: k
 export class WorkloadNetworkPolicies extends Construct {
   /** The policies, default deny first: one chart. */
   readonly chart: cdk8s.Chart;
-  /** The chart as applied by CloudFormation. */
-  readonly manifest: eks.KubernetesManifest;
+  /** The chart as applied by CloudFormation (`direct` delivery only). */
+  readonly manifest?: eks.KubernetesManifest;
 
   constructor(scope: Construct, id: string, props: WorkloadNetworkPoliciesProps) {
     super(scope, id);

@@ -44,6 +44,7 @@ describe('Microservice', () => {
       serviceName: 'products',
       port: 5002,
       scaling: { replicas: 2 },
+      environment: { PRODUCTS_TABLE: table.tableName },
       runtimeDirectory,
     });
     table.grantReadWriteData(products);
@@ -134,7 +135,7 @@ describe('Microservice', () => {
       selector: { 'app.kubernetes.io/name': 'gateway', 'app.kubernetes.io/part-of': 'shop' },
       ports: [{ name: 'http', port: 5000, targetPort: 'http' }],
     });
-    const ingress = byKind(manifests, 'Ingress');
+    const ingress = byKind(manifestsOf(template, 'gatewayStackValues'), 'Ingress');
     expect(ingress.metadata.annotations).toEqual({
       'alb.ingress.kubernetes.io/scheme': 'internet-facing',
       'alb.ingress.kubernetes.io/target-type': 'ip',
@@ -163,9 +164,24 @@ describe('Microservice', () => {
       publicEndpoint: { plainHttp: true },
       runtimeDirectory,
     });
-    const { annotations } = byKind(manifestsOf(Template.fromStack(stack), 'gatewayWorkload'), 'Ingress').metadata;
+    const { annotations } = byKind(manifestsOf(Template.fromStack(stack), 'gatewayStackValues'), 'Ingress').metadata;
     expect(annotations['alb.ingress.kubernetes.io/listen-ports']).toBe('[{"HTTP":80}]');
     expect(Object.keys(annotations).filter((key) => /certificate|ssl|wafv2/.test(key))).toEqual([]);
+  });
+
+  it('passes values that exist only at deploy time through a ConfigMap the stack applies, and literals inline', () => {
+    const [container] = byKind(manifestsOf(template, 'productsWorkload'), 'Deployment').spec.template.spec.containers;
+    expect(container.env).toContainEqual({ name: 'PRODUCTS_TABLE', valueFrom: { configMapKeyRef: { name: 'products-stack-values', key: 'PRODUCTS_TABLE' } } });
+    expect(container.env).toContainEqual({ name: 'PORT', value: '5002' });
+    const configMap = byKind(manifestsOf(template, 'productsStackValues'), 'ConfigMap');
+    expect(configMap.metadata).toMatchObject({ name: 'products-stack-values', namespace: 'shop' });
+    // Only the deploy-time value: the table's name, which CloudFormation substitutes when it applies the ConfigMap.
+    expect(configMap.data).toEqual({ PRODUCTS_TABLE: '<token>' });
+    const [, stackValues] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('productsStackValues')) ?? [];
+    expect(stackValues?.Properties.Manifest['Fn::Join'][1]).toContainEqual({ Ref: expect.stringMatching(/^ProductsTable/) });
+    // The workload comes after its values, so no pod starts without them.
+    const [, workload] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('productsWorkload')) ?? [];
+    expect(workload?.DependsOn).toContainEqual(expect.stringMatching(/^productsStackValues/));
   });
 
   it('declares a ServiceMonitor on its Service\'s http port when Prometheus scrapes it, applied after the operator\'s CRDs', () => {

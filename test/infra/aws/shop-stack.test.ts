@@ -5,6 +5,7 @@ import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { App, Validations } from 'aws-cdk-lib';
+import YAML from 'yaml';
 import { ENVIRONMENTS, prod } from '../../../stacks/aws/config';
 import { createShopApp } from '../../../stacks/aws/shop-app';
 import { ShopStack } from '../../../stacks/aws/shop-stack';
@@ -27,6 +28,7 @@ const addressInVpc = (stackName: string, hostOctets: string) => `${vpcCidrOf(sta
 
 describe('Shop stacks', () => {
   const templates: Record<string, Template> = {};
+  const shopStacks: Record<string, ShopStack> = {};
   let dockerImages: { source: { dockerFile: string; dockerBuildArgs: { SERVICE: string } } }[];
   /** Every acknowledged validation finding of the app: rule id, reason, and the construct it was made on. */
   let acknowledgements: { id: string; reason: string; path: string }[];
@@ -36,7 +38,10 @@ describe('Shop stacks', () => {
     const { app, stacks } = createShopApp({ outdir: outdir(), sources: FIXTURE_SOURCES });
     // WHEN it synthesizes, with cdk-nag's AwsSolutions checks as a validation plugin (a finding would throw here)
     const assembly = app.synth();
-    for (const stack of stacks) templates[stack.stackName] = Template.fromStack(stack);
+    for (const stack of stacks) {
+      templates[stack.stackName] = Template.fromStack(stack);
+      shopStacks[stack.stackName] = stack;
+    }
     const manifest = JSON.parse(readFileSync(path.join(assembly.directory, 'Shop-dev.assets.json'), 'utf8'));
     dockerImages = Object.values(manifest.dockerImages);
     acknowledgements = app.node.findAll().flatMap((construct) =>
@@ -65,15 +70,56 @@ describe('Shop stacks', () => {
     await expect(reviewableTemplate(template)).toMatchFileSnapshot(`./__snapshots__/${stackName}.template.json`);
   });
 
+  it('prod delivers its workloads through Argo CD: the pinned release, the app of apps on deploy/prod, and no workload in the template', () => {
+    const template = templates['Shop-prod'] as Template;
+    template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'argo-cd', Version: '9.1.0', Namespace: 'argocd' });
+    const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'argo-cd' } }));
+    expect(JSON.parse(release?.Properties.Values).server).toEqual({ service: { type: 'ClusterIP' }, ingress: { enabled: false } });
+    const [root] = manifestsOf(template, 'DeliveryArgoCdRootApplication');
+    expect(root?.spec).toMatchObject({
+      source: { repoURL: prod.delivery.mode === 'gitops' ? prod.delivery.repoUrl : '', targetRevision: 'main', path: 'deploy/prod' },
+      destination: { server: 'https://kubernetes.default.svc' },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    });
+    const manifestIds = Object.keys(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
+    expect(manifestIds.filter((id) => /Workload|NetworkPolicies/.test(id))).toEqual([]);
+    const rendered = (shopStacks['Shop-prod'] as ShopStack).delivery.render().map((file) => file.path);
+    for (const chart of ['gateway', 'users', 'products', 'orders', 'notifications', 'network-policies']) {
+      expect(rendered).toEqual(expect.arrayContaining([`deploy/prod/${chart}.yaml`, `deploy/prod/${chart}/manifests.yaml`]));
+    }
+  });
+
+  it('dev applies its charts through CloudFormation and installs no Argo CD', () => {
+    const template = templates['Shop-dev'] as Template;
+    expect(Object.keys(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'argo-cd' } }))).toEqual([]);
+    const manifestIds = Object.keys(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
+    for (const prefix of ['gatewayWorkload', 'usersWorkload', 'productsWorkload', 'ordersWorkload', 'notificationsWorkload', 'NetworkPoliciesManifest']) {
+      expect(manifestIds.filter((id) => id.startsWith(prefix))).toHaveLength(1);
+    }
+    expect(() => (shopStacks['Shop-dev'] as ShopStack).delivery.render()).toThrow(/only gitops delivery renders files/);
+  });
+
   it('builds five images, one per service, from the shared Dockerfile', () => {
     const services = dockerImages.map((image) => image.source.dockerBuildArgs.SERVICE);
     expect(services.sort()).toEqual(['gateway', 'notifications', 'orders', 'products', 'users']);
     expect(new Set(dockerImages.map((image) => image.source.dockerFile))).toEqual(new Set(['runtime/Dockerfile']));
   });
 
+  /**
+   * A chart's objects as the cluster gets them: from the template's manifest resource (direct delivery) or from the
+   * files rendered for Argo CD (gitops).
+   */
+  const clusterObjects = (stackName: string, chartName: string, logicalIdPrefix: string): Record<string, any>[] => {
+    const stack = shopStacks[stackName] as ShopStack;
+    if (stack.delivery.mode.mode === 'direct') return manifestsOf(templates[stackName] as Template, logicalIdPrefix);
+    const file = stack.delivery.render().find(({ path: rendered }) => rendered.endsWith(`/${chartName}/manifests.yaml`));
+    if (!file) throw new Error(`${stackName} renders no chart ${chartName}`);
+    return YAML.parseAllDocuments(file.content).map((document) => document.toJS());
+  };
+  const workloadOf = (stackName: string, service: string) => clusterObjects(stackName, service, `${service}Workload`);
+
   it.each(['Shop-dev', 'Shop-prod'])('%s runs the five workloads with the seed scaling', (stackName) => {
-    const template = templates[stackName] as Template;
-    const kinds = (service: string) => manifestsOf(template, `${service}Workload`);
+    const kinds = (service: string) => workloadOf(stackName, service);
     const hpa = (service: string) => kinds(service).find((manifest) => manifest.kind === 'HorizontalPodAutoscaler')?.spec;
     const replicas = (service: string) => kinds(service).find((manifest) => manifest.kind === 'Deployment')?.spec.replicas;
     expect(hpa('gateway')).toMatchObject({ minReplicas: 2, maxReplicas: 10, metrics: [{ resource: { target: { averageUtilization: 70 } } }] });
@@ -142,18 +188,26 @@ describe('Shop stacks', () => {
 
   describe('security at the edge and inside the cluster', () => {
     const template = (stackName: string) => templates[stackName] as Template;
-    const gatewayManifests = (stackName: string) => manifestsOf(template(stackName), 'gatewayWorkload');
-    const ingressOf = (stackName: string) => gatewayManifests(stackName).find((manifest) => manifest.kind === 'Ingress');
-    const gatewayEnvironment = (stackName: string) =>
-      Object.fromEntries(
-        (gatewayManifests(stackName).find((manifest) => manifest.kind === 'Deployment')?.spec.template.spec.containers[0].env as { name: string; value: string }[]).map(
-          ({ name, value }) => [name, value],
-        ),
+    /** What the stack itself applies for the gateway in every mode: its deploy-time values and its Ingress. */
+    const gatewayStackValues = (stackName: string) => manifestsOf(template(stackName), 'gatewayStackValues');
+    const ingressOf = (stackName: string) => gatewayStackValues(stackName).find((manifest) => manifest.kind === 'Ingress');
+    /** The gateway container's environment, values taken from its ConfigMap where the Deployment refers to one. */
+    const gatewayEnvironment = (stackName: string) => {
+      const configMap = gatewayStackValues(stackName).find((manifest) => manifest.kind === 'ConfigMap');
+      const deployment = workloadOf(stackName, 'gateway').find((manifest) => manifest.kind === 'Deployment');
+      const variables = deployment?.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: { configMapKeyRef: { name: string; key: string } } }[];
+      return Object.fromEntries(
+        variables.map(({ name, value, valueFrom }) => {
+          if (!valueFrom) return [name, value];
+          expect(valueFrom.configMapKeyRef.name).toBe(configMap?.metadata.name);
+          return [name, configMap?.data[valueFrom.configMapKeyRef.key]];
+        }),
       );
-    /** The gateway's Kubernetes objects as CloudFormation joins them, tokens included. */
+    };
+    /** The gateway's stack-applied objects as CloudFormation joins them, tokens included. */
     const gatewayManifestParts = (stackName: string) => {
-      const [, workload] = Object.entries(template(stackName).findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('gatewayWorkload')) ?? [];
-      return workload?.Properties.Manifest['Fn::Join'][1] as unknown[];
+      const [, values] = Object.entries(template(stackName).findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('gatewayStackValues')) ?? [];
+      return values?.Properties.Manifest['Fn::Join'][1] as unknown[];
     };
 
     it('prod serves the API over HTTPS on 443 only, with the configured certificate and the TLS 1.3 policy', () => {
@@ -168,7 +222,7 @@ describe('Shop stacks', () => {
       // No port-80 listener anywhere: not on the Ingress, and no Service of type LoadBalancer beside it.
       expect(annotations['alb.ingress.kubernetes.io/listen-ports']).not.toContain('HTTP"');
       const serviceTypes = ['gateway', 'users', 'products', 'orders', 'notifications'].map(
-        (service) => manifestsOf(template('Shop-prod'), `${service}Workload`).find((manifest) => manifest.kind === 'Service')?.spec.type,
+        (service) => workloadOf('Shop-prod', service).find((manifest) => manifest.kind === 'Service')?.spec.type,
       );
       expect(serviceTypes).toEqual(['ClusterIP', 'ClusterIP', 'ClusterIP', 'ClusterIP', 'ClusterIP']);
       expect(template('Shop-prod').toJSON().Outputs.ApiUrl.Value['Fn::Join'][1][0]).toBe('https://');
@@ -188,7 +242,7 @@ describe('Shop stacks', () => {
     });
 
     it('tells notifications where the users service is, which it asks for the address to write to', () => {
-      const deployment = manifestsOf(template('Shop-dev'), 'notificationsWorkload').find((manifest) => manifest.kind === 'Deployment');
+      const deployment = workloadOf('Shop-dev', 'notifications').find((manifest) => manifest.kind === 'Deployment');
       expect(deployment?.spec.template.spec.containers[0].env).toContainEqual({ name: 'USERS_URL', value: 'http://users.shop.svc.cluster.local:5001' });
     });
 
@@ -232,7 +286,7 @@ describe('Shop stacks', () => {
     });
 
     it.each(['Shop-dev', 'Shop-prod'])('%s denies by default and allows exactly the call graph between the services', (stackName) => {
-      const policies = manifestsOf(template(stackName), 'NetworkPoliciesManifest');
+      const policies = clusterObjects(stackName, 'network-policies', 'NetworkPoliciesManifest');
       expect(policies[0]).toMatchObject({ metadata: { name: 'default-deny', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
       const pod = (name: string): PolicyPeer => ({ pod: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'shop' } });
       const ports = { gateway: 5000, users: 5001, products: 5002, orders: 5003, notifications: 5004 } as const;
@@ -252,7 +306,7 @@ describe('Shop stacks', () => {
 
     it.each(['Shop-dev', 'Shop-prod'])('%s mounts no Kubernetes API token into any service pod', (stackName) => {
       for (const service of ['gateway', 'users', 'products', 'orders', 'notifications']) {
-        const deployment = manifestsOf(template(stackName), `${service}Workload`).find((manifest) => manifest.kind === 'Deployment');
+        const deployment = workloadOf(stackName, service).find((manifest) => manifest.kind === 'Deployment');
         expect([service, deployment?.spec.template.spec.automountServiceAccountToken]).toEqual([service, false]);
       }
     });
