@@ -35,7 +35,7 @@ const PREREQUISITES: readonly Prerequisite[] = [
   {
     command: 'go',
     args: ['version'],
-    install: `Go ${MINIMUM_GO.join('.')}+ (it builds the local DynamoDB API server; an older Go than the module asks for fetches the newer toolchain itself)`,
+    install: `Go ${MINIMUM_GO.join('.')}+ (it builds the local DynamoDB API server and OpenTelemetry Collector; an older Go than the module asks for fetches the newer toolchain itself)`,
     check: (output) => {
       const [major = 0, minor = 0] = (/go(\d+)\.(\d+)/.exec(output) ?? []).slice(1).map(Number);
       const [minMajor, minMinor] = MINIMUM_GO;

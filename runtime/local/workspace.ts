@@ -7,7 +7,7 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Downloads, unpacked servers and run state live here, gitignored, so a fresh clone starts clean. */
 export const localCacheDir = join(repoRoot, '.local');
 
-/** What the local backends are built from: Maven POMs and the Go module of the DynamoDB API server. */
+/** What the local backends are built from: Maven POMs and the Go modules of the DynamoDB API server and the OpenTelemetry Collector. */
 export const backendDescriptorsDir = join(repoRoot, 'runtime/local/backends');
 
 /**
