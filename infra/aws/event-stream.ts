@@ -68,6 +68,8 @@ export class EventStream extends Construct implements ec2.IConnectable {
   readonly clusterName: string;
   /** `host:port,host:port` of the IAM (SASL/OAUTHBEARER over TLS) listeners. */
   readonly bootstrapBrokers: string;
+  /** One per availability zone of the VPC's private subnets. */
+  readonly brokerCount: number;
   /** Replicas of every topic: one per broker. */
   readonly replicationFactor: number;
   /** Replicas that must have a write before an `acks=all` producer gets its acknowledgement. */
@@ -85,6 +87,7 @@ export class EventStream extends Construct implements ec2.IConnectable {
     if (brokerCount < 2 || brokerCount > 3) {
       throw new Error(`EventStream ${id}: the VPC's private subnets must span two or three availability zones, got ${brokerCount}`);
     }
+    this.brokerCount = brokerCount;
     this.replicationFactor = brokerCount;
     this.minInSyncReplicas = brokerCount - 1;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;

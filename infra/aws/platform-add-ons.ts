@@ -45,10 +45,11 @@ export const PLATFORM_ADD_ONS: readonly AddOnRequests[] = [
   { component: 'Grafana', pods: 1, cpuMillicores: 50, memoryMiB: 256, basis: 'our values' },
   { component: 'kube-state-metrics', pods: 1, cpuMillicores: 25, memoryMiB: 96, basis: 'our values' },
   { component: 'Prometheus node exporter', pods: 'per-node', cpuMillicores: 25, memoryMiB: 48, basis: 'our values' },
-  // Logs and traces
-  { component: 'Fluent Bit', pods: 'per-node', cpuMillicores: 50, memoryMiB: 64, basis: 'budget' },
-  { component: 'OpenTelemetry Collector', pods: 2, cpuMillicores: 100, memoryMiB: 256, basis: 'budget' },
-  // Argo CD (gitops delivery); counted in every environment so that switching a mode never overcommits
+  // Logs (infra/aws/log-pipeline.ts) and traces (infra/aws/trace-collector.ts: prod's two replicas, dev runs one)
+  { component: 'Fluent Bit', pods: 'per-node', cpuMillicores: 50, memoryMiB: 64, basis: 'our values' },
+  { component: 'OpenSearch SigV4 proxy', pods: 1, cpuMillicores: 25, memoryMiB: 64, basis: 'our values' },
+  { component: 'ADOT trace collector', pods: 2, cpuMillicores: 50, memoryMiB: 192, basis: 'our values' },
+  // Argo CD (chart 9.1.0 sets no requests); counted in every environment, so that switching the delivery mode never overcommits
   { component: 'Argo CD application controller', pods: 1, cpuMillicores: 250, memoryMiB: 512, basis: 'budget' },
   { component: 'Argo CD repo server', pods: 1, cpuMillicores: 100, memoryMiB: 256, basis: 'budget' },
   { component: 'Argo CD server, Redis, ApplicationSet and notifications controllers', pods: 4, cpuMillicores: 50, memoryMiB: 128, basis: 'budget' },

@@ -18,10 +18,13 @@ import {
   Network,
   NodeAutoscaling,
   OrdersDatabase,
+  OTLP_HTTP_PORT,
   ProductTable,
+  PROMETHEUS_POD_LABELS,
   SchemaMigration,
   ShopMonitoring,
   TraceCollector,
+  TRACE_COLLECTOR_NAME,
   UserDirectory,
   WorkloadDelivery,
   WorkloadNetworkPolicies,
@@ -219,6 +222,12 @@ export class ShopStack extends Stack {
         { from: notifications, to: users },
       ],
       kafkaClients: kafkaClients.map((name) => microservicesByName[name]),
+      // Every pod traces to the collector; Prometheus scrapes every service's /metrics on its port.
+      telemetry: {
+        collector: { namespace: monitoring.namespace, podLabels: { 'app.kubernetes.io/name': TRACE_COLLECTOR_NAME }, otlpPort: OTLP_HTTP_PORT },
+        prometheus: { namespace: monitoring.namespace, podLabels: PROMETHEUS_POD_LABELS },
+        scraped: Object.values(microservicesByName),
+      },
     });
 
     new ShopMonitoring(this, 'ShopMonitoring', {
@@ -226,7 +235,7 @@ export class ShopStack extends Stack {
       dashboards: shopDashboards(),
       ruleGroups: shopAlertRules(),
       // One topic replica per broker, so the replication factor is the broker count.
-      kafkaBrokers: { bootstrapBrokers: events.bootstrapBrokers, brokerCount: events.replicationFactor },
+      kafkaBrokers: { bootstrapBrokers: events.bootstrapBrokers, brokerCount: events.brokerCount },
     });
 
     database.grantDataApiAccess(users);

@@ -139,6 +139,6 @@ describe('EventStream over three availability zones', () => {
         Configs: { 'Fn::Base64': JSON.stringify({ 'retention.ms': String(settings.retention.toMilliseconds()), 'min.insync.replicas': '2' }) },
       });
     }
-    expect([stream.replicationFactor, stream.minInSyncReplicas]).toEqual([3, 2]);
+    expect([stream.brokerCount, stream.replicationFactor, stream.minInSyncReplicas]).toEqual([3, 3, 2]);
   }, SYNTH_TIMEOUT);
 });
