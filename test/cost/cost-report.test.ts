@@ -71,6 +71,16 @@ describe.each(names)('cost report (%s)', (name) => {
     expect(line.unitPrice).toBe(AWS_PRICES.ec2[type as keyof typeof AWS_PRICES.ec2].hourly);
   });
 
+  it("prices Karpenter's NodePool at Spot only where the config allows Spot, and fills its CPU limit at max", () => {
+    const nodePool = report.lines.find((line) => line.service === 'EC2 (nodes)' && line.resource === 'default' && line.unit === 'h')!;
+    const type = nodePool.item.split(' ')[0] as keyof typeof AWS_PRICES.ec2;
+    const { capacityTypes, limits, instanceCpus } = config.nodeAutoscaling;
+    expect(instanceCpus).toContain(AWS_PRICES.ec2[type].vcpu);
+    const fraction = capacityTypes.includes('spot') ? USAGE_ASSUMPTIONS[name].ec2SpotFraction : 1;
+    expect(nodePool.unitPrice).toBeCloseTo(AWS_PRICES.ec2[type].hourly * fraction, 10);
+    expect(nodePool.atMaxQuantity).toBe(Math.floor(limits.cpu / AWS_PRICES.ec2[type].vcpu) * HOURS_PER_MONTH);
+  });
+
   it('prices every Aurora instance at the cluster maximum in the at-max column', () => {
     const instances = report.lines.filter((line) => line.service === 'Aurora' && line.unit === 'ACU-h');
     expect(instances).toHaveLength(config.database.readerInSecondAz ? 2 : 1);
