@@ -73,5 +73,11 @@ function intrinsicText(logicalId: string, intrinsic: unknown): string {
   if (typeof value.Ref === 'string') return `\${${value.Ref}}`;
   if (Array.isArray(value['Fn::GetAtt'])) return `\${${value['Fn::GetAtt'].join('.')}}`;
   if (typeof value['Fn::Sub'] === 'string') return value['Fn::Sub'];
+  // One piece of a deploy-time list (the MSK brokers cut from the bootstrap string), read as such.
+  const select = value['Fn::Select'] as [number, { 'Fn::Split'?: [string, unknown] }] | undefined;
+  if (Array.isArray(select) && Array.isArray(select[1]['Fn::Split'])) {
+    const [delimiter, source] = select[1]['Fn::Split'];
+    return `${intrinsicText(logicalId, source)}.split('${delimiter}')[${select[0]}]`;
+  }
   throw new Error(`${logicalId}: no text for the intrinsic ${JSON.stringify(intrinsic)} in a manifest`);
 }
