@@ -234,7 +234,6 @@ export class ShopStack extends Stack {
       monitoring,
       dashboards: shopDashboards(),
       ruleGroups: shopAlertRules(),
-      // One topic replica per broker, so the replication factor is the broker count.
       kafkaBrokers: { bootstrapBrokers: events.bootstrapBrokers, brokerCount: events.brokerCount },
     });
 
