@@ -11,8 +11,10 @@ const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 // startTracing registered one (until then its spans are no-ops).
 const instrumentation = new FastifyOtelInstrumentation({
   ignorePaths: ({ url }) => UNTRACED_PATHS.has(url.split('?', 1)[0]!),
-  // A span per hook would outnumber the spans that say something; the handler keeps its span.
+  // The request's span is enough: a span per hook or for the handler would outnumber the spans that say
+  // something, and the request's context stays active through hooks, body parsing and handler without them.
   instrumentHooks: false,
+  instrumentHandler: false,
   requestHook: (span, request) => {
     // Named like the HTTP semantic conventions' server spans: method and route pattern, never the raw URL.
     span.updateName(request.routeOptions.url === undefined ? request.method : `${request.method} ${request.routeOptions.url}`);
