@@ -302,6 +302,11 @@ describe('Shop stacks', () => {
       expect(names.filter((name) => networkPolicyAllows(policies, { address: addressInVpc(stackName, '1.25') }, pod(name), ports[name]))).toEqual(['gateway']);
       // Kafka on MSK's IAM port, from the services the platform contract gives Kafka access.
       expect(names.filter((name) => networkPolicyAllows(policies, pod(name), { address: addressInVpc(stackName, '64.10') }, 9098))).toEqual(['gateway', 'orders', 'notifications']);
+      // Traces out to the collector and scrapes in from Prometheus, both in the monitoring namespace.
+      const collector: PolicyPeer = { pod: { 'app.kubernetes.io/name': 'otel-collector' }, namespace: 'monitoring' };
+      const prometheus: PolicyPeer = { pod: { 'app.kubernetes.io/name': 'prometheus' }, namespace: 'monitoring' };
+      expect(names.filter((name) => networkPolicyAllows(policies, pod(name), collector, 4318))).toEqual(names);
+      expect(names.filter((name) => networkPolicyAllows(policies, prometheus, pod(name), ports[name]))).toEqual(names);
     });
 
     it.each(['Shop-dev', 'Shop-prod'])('%s mounts no Kubernetes API token into any service pod', (stackName) => {
