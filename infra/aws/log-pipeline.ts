@@ -99,18 +99,15 @@ export class LogPipeline extends Construct {
     const region = Stack.of(this).region;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    const serviceAccount = (name: string) => {
-      const account = new eks.ServiceAccount(this, `${name}-service-account`, {
-        cluster: eksCluster,
-        name,
-        namespace,
-        identityType: eks.IdentityType.POD_IDENTITY,
-      });
+    const serviceAccount = (name: string, identityType: eks.IdentityType) => {
+      const account = new eks.ServiceAccount(this, `${name}-service-account`, { cluster: eksCluster, name, namespace, identityType });
       account.node.addDependency(monitoring.namespaceReady);
       return account;
     };
-    const searchAdmin = serviceAccount(SEARCH_PROXY_NAME);
-    const shipper = serviceAccount(FLUENT_BIT_NAME);
+    // IRSA for the proxy: its AWS SDK for Go v1 reads web identity tokens, while the Pod Identity credential
+    // endpoint needs v1.47.11 or later, which the image does not promise. Fluent Bit reads Pod Identity since 4.0.
+    const searchAdmin = serviceAccount(SEARCH_PROXY_NAME, eks.IdentityType.IRSA);
+    const shipper = serviceAccount(FLUENT_BIT_NAME, eks.IdentityType.POD_IDENTITY);
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,

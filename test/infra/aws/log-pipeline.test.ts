@@ -30,11 +30,10 @@ describe('LogPipeline', () => {
 
   it('puts an encrypted OpenSearch domain in one private subnet, HTTPS with TLS 1.2+ only, an IAM role as master user', () => {
     const adminRole = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('LogsopensearchproxyserviceaccountRole'));
-    template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
-      Namespace: 'monitoring',
-      ServiceAccount: 'opensearch-proxy',
-      RoleArn: { 'Fn::GetAtt': [adminRole, 'Arn'] },
-    });
+    // The proxy's service account assumes it through the cluster's OIDC provider (IRSA).
+    expect(Object.keys(template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Action: 'sts:AssumeRoleWithWebIdentity' })] }) } }))).toContain(adminRole);
+    const [proxyAccount] = manifestsOf(template, 'Logsopensearchproxyserviceaccountmanifest');
+    expect(proxyAccount?.metadata).toMatchObject({ name: 'opensearch-proxy', namespace: 'monitoring', annotations: { 'eks.amazonaws.com/role-arn': '<token>' } });
     template.hasResourceProperties('AWS::OpenSearchService::Domain', {
       EngineVersion: 'OpenSearch_2.19',
       ClusterConfig: Match.objectLike({ InstanceType: 't3.small.search', InstanceCount: 1, DedicatedMasterEnabled: false, ZoneAwarenessEnabled: false }),
