@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { DuplicateKeyError, SqlConflictError, SqlUnavailableError, createDataApiSqlClient } from '../../../runtime/shared/sql';
+import { DuplicateKeyError, SqlConflictError, SqlUnavailableError, createDataApiSqlClient, createSqlMetrics } from '../../../runtime/shared/sql';
+import { sample } from '../telemetry/metric-sample';
 
 /*
  * Contract tests of the Data API driver. Nothing can serve the RDS Data API offline, so these drive
@@ -15,7 +17,7 @@ interface Exchange {
 }
 type Answer = { status: number; body: unknown; errorType?: string };
 
-function scriptedDataApi(answers: Answer[]) {
+function scriptedDataApi(answers: Answer[], metrics?: ReturnType<typeof createSqlMetrics>) {
   const exchanges: Exchange[] = [];
   const client = new RDSDataClient({
     region: 'eu-west-1',
@@ -38,11 +40,33 @@ function scriptedDataApi(answers: Answer[]) {
     database: 'shop',
     client,
     resumeBackoffMs: 1,
+    metrics,
   });
   return { sql, exchanges };
 }
 
 describe('Data API SqlClient', () => {
+  it('measures statements and transactions like the mysql2 driver: sql_query_duration_seconds and sql_query_errors_total', async () => {
+    const metrics = createSqlMetrics();
+    const registry = new Registry();
+    metrics.registerMetrics(registry);
+    const { sql } = scriptedDataApi(
+      [
+        { status: 200, body: { transactionId: 'tx-1' } },
+        { status: 200, body: { numberOfRecordsUpdated: 1 } },
+        { status: 200, body: { transactionStatus: 'Transaction Committed' } },
+        { status: 400, body: { message: 'Unknown column' }, errorType: 'BadRequestException' },
+      ],
+      metrics,
+    );
+    await sql.transaction((tx) => tx.execute('UPDATE users SET name = :name', { name: 'Ada' }));
+    await expect(sql.query('SELECT nope FROM users')).rejects.toThrow('Unknown column');
+    expect(await sample(registry, 'sql_query_duration_seconds_count', { operation: 'transaction', outcome: 'ok' })).toBe(1);
+    expect(await sample(registry, 'sql_query_duration_seconds_count', { operation: 'update', outcome: 'ok' })).toBe(1);
+    expect(await sample(registry, 'sql_query_duration_seconds_count', { operation: 'select', outcome: 'error' })).toBe(1);
+    expect(await sample(registry, 'sql_query_errors_total', { operation: 'select' })).toBe(1);
+  });
+
   it('sends named, typed parameters and reads JSON-formatted rows', async () => {
     const { sql, exchanges } = scriptedDataApi([
       { status: 200, body: { formattedRecords: JSON.stringify([{ id: 'u-1', email: 'a@b.c', total: 5 }]) } },
