@@ -30,6 +30,8 @@ type Outcome = Omit<CheckResult, 'name'>;
 export interface Check {
   readonly name: string;
   readonly run: (probes: Probes, target: PreflightTarget) => Promise<Outcome>;
+  /** A verdict from the config alone, given even when the cloud's credentials do not work. */
+  readonly fromConfig?: (target: PreflightTarget) => Outcome | undefined;
 }
 
 /** The APIs the GCP stack's resources are served by. */
@@ -119,7 +121,7 @@ export const checkCdkBootstrap: Check = {
 
 export const checkCertificate: Check = {
   name: 'Gateway certificate',
-  run: async (probes, target) => {
+  fromConfig: (target) => {
     const arn = target.aws.certificateArn;
     if (!arn) return { status: 'pass', message: `${target.environment} serves plain HTTP by config; no certificate needed` };
     const [, , , region, account] = arn.split(':');
@@ -129,6 +131,12 @@ export const checkCertificate: Check = {
     if (region !== target.aws.region) {
       return { status: 'fail', message: `the certificate is in ${region}, but the load balancer is in ${target.aws.region}; ACM certificates serve only their own region` };
     }
+    return undefined;
+  },
+  run: async (probes, target) => {
+    const verdict = checkCertificate.fromConfig?.(target);
+    if (verdict) return verdict;
+    const arn = target.aws.certificateArn as string;
     const result = await aws(probes, target, ['acm', 'describe-certificate', '--certificate-arn', arn]);
     if (result.kind !== 'ok') return { status: 'fail', message: `cannot read ${arn}: ${whyNot(result, 'aws', 'ACM')}` };
     const { Status, DomainName } = (JSON.parse(result.stdout) as { Certificate: { Status: string; DomainName: string } }).Certificate;
@@ -213,7 +221,8 @@ export async function runPreflight(probes: Probes, target: PreflightTarget): Pro
   const dependent = async (credentials: Check, checks: readonly Check[]): Promise<CheckResult[]> => {
     const first = await runCheck(credentials, probes, target);
     if (first.status !== 'pass') {
-      return [first, ...checks.map(({ name }) => ({ name, status: 'fail' as const, message: `not checked: needs working ${first.name} (above)` }))];
+      const unchecked = { status: 'fail' as const, message: `not checked: needs working ${first.name} (above)` };
+      return [first, ...checks.map((check) => ({ name: check.name, ...(check.fromConfig?.(target) ?? unchecked) }))];
     }
     return [first, ...(await Promise.all(checks.map((check) => runCheck(check, probes, target))))];
   };

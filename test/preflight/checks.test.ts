@@ -97,6 +97,13 @@ describe('preflight checks', () => {
     expect(formatPreflight(target, results)).toContain('4 of 9 checks fail');
   });
 
+  it('still refuses the example certificate without credentials, from the config alone', async () => {
+    const example = { ...target, aws: { ...target.aws, certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000' } };
+    const results = await runPreflight(machine({}), example);
+    expect(results.find((result) => result.name === 'Gateway certificate')?.message).toContain('still the example ARN');
+    expect(results.find((result) => result.name === 'CDK bootstrap')?.message).toBe('not checked: needs working AWS credentials (above)');
+  });
+
   it('asks for the bootstrap when its version parameter is missing', async () => {
     const probes = machine({ 'aws ssm get-parameter': failed(`An error occurred (ParameterNotFound) when calling the GetParameter operation: Parameter ${CDK_BOOTSTRAP_PARAMETER} not found.`) });
     expect(await checkCdkBootstrap.run(probes, target)).toEqual({
