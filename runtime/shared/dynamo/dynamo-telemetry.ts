@@ -59,7 +59,7 @@ function tablesOf(input: { TableName?: string; RequestItems?: object; TransactIt
 }
 
 /**
- * A CLIENT span and the latency of every call the client makes, as one middleware at the start of the
+ * A CLIENT span (inside a trace) and the latency of every call the client makes, as one middleware at the start of the
  * SDK's stack: one logical call, its retries inside, whatever command or document-client wrapper sent it.
  */
 export function instrumentDynamo(client: DynamoDBClient, metrics?: DynamoMetrics): void {

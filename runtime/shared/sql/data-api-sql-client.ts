@@ -103,7 +103,7 @@ export function createDataApiSqlClient(options: DataApiSqlClientOptions): SqlCli
   });
 
   const executor = executorIn();
-  return instrumentSql({
+  const driver: SqlClient = {
     ...executor,
     transaction(work, options) {
       return retryConflicts(options?.conflictRetries ?? 0, async () => {
@@ -126,5 +126,6 @@ export function createDataApiSqlClient(options: DataApiSqlClientOptions): SqlCli
     async close() {
       client.destroy();
     },
-  }, { database: options.database, metrics: options.metrics });
+  };
+  return instrumentSql(driver, { database: options.database, metrics: options.metrics });
 }

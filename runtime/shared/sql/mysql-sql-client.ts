@@ -61,7 +61,7 @@ export function createMysqlSqlClient(options: MysqlSqlClientOptions): SqlClient 
     trace: false,
   });
   const executor = executorOf(pool);
-  return instrumentSql({
+  const driver: SqlClient = {
     ...executor,
     transaction(work, options) {
       return retryConflicts(options?.conflictRetries ?? 0, async () => {
@@ -90,5 +90,6 @@ export function createMysqlSqlClient(options: MysqlSqlClientOptions): SqlClient 
     async close() {
       await pool.end();
     },
-  }, { database: decodeURIComponent(new URL(options.url).pathname.slice(1)), metrics: options.metrics });
+  };
+  return instrumentSql(driver, { database: decodeURIComponent(new URL(options.url).pathname.slice(1)), metrics: options.metrics });
 }

@@ -59,8 +59,8 @@ export interface SqlTelemetryOptions {
 }
 
 /**
- * The client with a CLIENT span per statement and per transaction (statements of a transaction are
- * its children) and their latency on /metrics. Both drivers go through it, so the operator sees the
+ * The client with a CLIENT span per statement and per transaction inside a trace (statements of a
+ * transaction are its children) and the latency of every one on /metrics. Both drivers go through it, so the operator sees the
  * same spans and series whether the service runs on the Data API or on mysql2.
  */
 export function instrumentSql(client: SqlClient, options: SqlTelemetryOptions): SqlClient {

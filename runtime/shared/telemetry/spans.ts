@@ -1,4 +1,4 @@
-import { context, INVALID_SPAN_CONTEXT, propagation, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type SpanKind } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, propagation, SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanKind } from '@opentelemetry/api';
 
 /** The tracer of the platform's own spans (SQL, DynamoDB, Kafka, notifications). */
 export const tracer = trace.getTracer('shop');
@@ -8,7 +8,6 @@ export interface SpanOptions {
   readonly attributes?: Attributes;
   /** Parent instead of the active context (a Kafka message's, an outbox row's). @default - the active context */
   readonly parent?: Context;
-  readonly links?: readonly Link[];
   /**
    * Only inside a trace: without a parent, `work` runs without a span. For calls that background loops
    * make all the time (the outbox relay polls its table every second), which would each be a trace of one span.
@@ -27,9 +26,9 @@ export function recordFailure(span: Span, error: unknown): void {
 
 /** Runs `work` in a new active span, ended when it settles and marked failed when it throws. */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
-  const { kind, attributes, parent = context.active(), links, isAnswer } = options;
+  const { kind, attributes, parent = context.active(), isAnswer } = options;
   if (options.requireParent === true && trace.getSpan(parent) === undefined) return work(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
-  return tracer.startActiveSpan(name, { kind, attributes, links: links ? [...links] : undefined }, parent, async (span) => {
+  return tracer.startActiveSpan(name, { kind, attributes }, parent, async (span) => {
     try {
       return await work(span);
     } catch (error) {
