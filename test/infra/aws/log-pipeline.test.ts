@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClusterMonitoring, LogPipeline, searchSetupRequests } from '../../../infra/aws';
-import { logicalIdOf, manifestsOf, newCluster, newStack, statementsOfRole, SYNTH_TIMEOUT } from './support';
+import { addOnRequests, logicalIdOf, manifestsOf, newCluster, newStack, requestsOf, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 describe('LogPipeline', () => {
   let template: Template;
@@ -106,6 +106,14 @@ describe('LogPipeline', () => {
     // Only the setup job may call the proxy over the network.
     const proxyPolicy = objects.find((object) => object.kind === 'NetworkPolicy' && object.metadata.name === 'opensearch-proxy');
     expect(proxyPolicy?.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: job?.spec.template.metadata.labels } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+  });
+
+  it('requests what the capacity table (platform-add-ons.ts) counts for Fluent Bit and the proxy', () => {
+    const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'fluent-bit' } }));
+    const values = (release?.Properties.Values['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<endpoint>')).join('');
+    const proxy = manifestsOf(template, 'ClusterEksLogSearchSetup').find((object) => object.kind === 'Deployment');
+    expect(requestsOf(JSON.parse(values).resources)).toEqual(addOnRequests('Fluent Bit'));
+    expect(requestsOf(proxy?.spec.template.spec.containers[0].resources)).toEqual(addOnRequests('OpenSearch SigV4 proxy'));
   });
 
   it('maps keyword fields, deletes indices after the retention and lets the writer only create and write the log indices', () => {

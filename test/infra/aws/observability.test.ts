@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClusterMonitoring, ShopMonitoring, TraceCollector } from '../../../infra/aws';
 import { alertRule } from '../../../infra/observability/alerts/rule';
-import { logicalIdOf, manifestsOf, newCluster, newStack, statementsOfRole, SYNTH_TIMEOUT } from './support';
+import { addOnRequests, logicalIdOf, manifestsOf, newCluster, newStack, requestsOf, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
 const helmValues = (template: Template, chart: string): Record<string, any> => {
   const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: chart } }));
@@ -82,6 +82,23 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
       ingress: { enabled: false },
       sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'monitoring' } },
     });
+  });
+
+  it('requests what the capacity table (platform-add-ons.ts) counts for each component, so the node capacity check holds', () => {
+    const values = helmValues(template, 'kube-prometheus-stack');
+    const collector = manifestsOf(template, 'ClusterEksTraceCollector').find((object) => object.kind === 'Deployment')?.spec.template.spec.containers[0];
+    const requested = {
+      'Prometheus operator': values.prometheusOperator.resources,
+      Prometheus: values.prometheus.prometheusSpec.resources,
+      Alertmanager: values.alertmanager.alertmanagerSpec.resources,
+      Grafana: values.grafana.resources,
+      'kube-state-metrics': values['kube-state-metrics'].resources,
+      'Prometheus node exporter': values['prometheus-node-exporter'].resources,
+      'ADOT trace collector': collector.resources,
+    };
+    for (const [component, resources] of Object.entries(requested)) {
+      expect([component, requestsOf(resources)]).toEqual([component, addOnRequests(component)]);
+    }
   });
 
   it('turns off the control-plane scrapes EKS does not expose, rather than alerting on them forever', () => {

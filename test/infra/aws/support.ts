@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Cluster, Network } from '../../../infra/aws';
+import { Cluster, Network, PLATFORM_ADD_ONS } from '../../../infra/aws';
 import { FEATURE_FLAGS } from '../../../stacks/aws/app-context';
 import type { ShopSources } from '../../../stacks/aws/shop-stack';
 
@@ -150,4 +150,16 @@ export function networkPolicyAllows(
     );
   };
   return allowedBy('Egress', from, to) && allowedBy('Ingress', to, from);
+}
+
+/** A container's or chart's `{ requests: { cpu: '200m', memory: '1Gi' } }` as the capacity table writes requests. */
+export function requestsOf(resources: { requests: { cpu: string; memory: string } }): { cpuMillicores: number; memoryMiB: number } {
+  const { cpu, memory } = resources.requests;
+  return { cpuMillicores: Number.parseInt(cpu, 10), memoryMiB: Number.parseInt(memory, 10) * (memory.endsWith('Gi') ? 1024 : 1) };
+}
+
+/** What the capacity table (infra/aws/platform-add-ons.ts) counts for one component, or undefined if it lists none. */
+export function addOnRequests(component: string): { cpuMillicores: number; memoryMiB: number } | undefined {
+  const entry = PLATFORM_ADD_ONS.find((addOn) => addOn.component === component);
+  return entry && { cpuMillicores: entry.cpuMillicores, memoryMiB: entry.memoryMiB };
 }
