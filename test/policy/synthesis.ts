@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
+import YAML from 'yaml';
 import { createShopApp } from '../../stacks/aws/shop-app';
 import { addAnalyticsStacks } from '../../stacks/gcp/analytics-app';
 
@@ -13,7 +14,7 @@ export interface Synthesis {
   readonly templates: string[];
   /** The `cdk.tf.json` of every GCP environment. */
   readonly terraformFiles: string[];
-  /** One JSON file per Kubernetes object the AWS templates apply, in a folder per stack. */
+  /** One JSON file per Kubernetes object the AWS templates apply or deploy/ holds for Argo CD, in a folder per stack. */
   readonly manifestsDir: string;
 }
 
@@ -37,6 +38,15 @@ export function synthesizeAll(workDir: string): Synthesis {
     mkdirSync(stackDir, { recursive: true });
     for (const { logicalId, index, object } of kubernetesObjectsOf(JSON.parse(readFileSync(template, 'utf8')))) {
       writeFileSync(join(stackDir, `${logicalId}-${index}.json`), JSON.stringify(object, null, 2));
+    }
+  }
+  // A gitops environment's workloads reach its cluster through Argo CD from the rendered deploy/ files instead.
+  for (const stack of aws.stacks.filter((candidate) => candidate.delivery.mode.mode === 'gitops')) {
+    const stackDir = join(manifestsDir, stack.stackName);
+    for (const file of stack.delivery.render()) {
+      YAML.parseAllDocuments(file.content).forEach((document, index) => {
+        writeFileSync(join(stackDir, `${file.path.replaceAll('/', '-')}-${index}.json`), JSON.stringify(document.toJS(), null, 2));
+      });
     }
   }
   return { templates, terraformFiles, manifestsDir };
