@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Cluster } from './cluster';
 import { acknowledgeFindings, managedPolicyFinding, wildcardResourceFinding } from './nag-acknowledgements';
+import { acknowledgeCheckov } from './policy-acknowledgements';
 import { KARPENTER_CONTROLLER } from './platform-add-ons';
 
 export type CapacityType = 'spot' | 'on-demand';
@@ -105,6 +106,13 @@ export class NodeAutoscaling extends Construct {
       ['AwsSolutions-SQS3'],
       'Interruption notices are only useful within minutes; one that Karpenter cannot handle is dropped, not kept in a dead-letter queue.',
     );
+    acknowledgeCheckov(this.interruptionQueue, [
+      {
+        id: 'CKV_AWS_27',
+        reason:
+          'Encrypted with SQS-managed keys (SSE-SQS), which checkov does not recognise: EventBridge cannot send to a queue under the AWS managed KMS key, whose policy it may not use, and a customer key would add cost for notices that hold no customer data.',
+      },
+    ]);
 
     this.nodeRole = new iam.Role(this, 'NodeRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
