@@ -44,7 +44,9 @@ const CONFIG_DIRECTORY = '/etc/otel';
  * segments and telemetry and read sampling rules, nothing else.
  *
  * The gateway's `shop.request_id` span attribute becomes an indexed X-Ray annotation, so a trace can be found from the
- * request id a client saw (`annotation.shop_request_id = "<id>"` in the X-Ray console).
+ * request id a client saw (`annotation.shop_request_id = "<id>"` in the X-Ray console). The services' fully random W3C
+ * trace ids are sent as they are: the exporter's timestamp check (`exporter.awsxray.skiptimestampvalidation`) has
+ * been off by default since collector 0.84, so no X-Ray id generator is needed in the services.
  */
 export class TraceCollector extends Construct {
   /** The value for the services' OTEL_EXPORTER_OTLP_ENDPOINT. */
