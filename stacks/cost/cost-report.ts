@@ -16,8 +16,8 @@ export interface CostReport {
   readonly totalAtMaxCents: number;
   /** Types (or a variant of one: an instance type, a storage class) with no price: someone forgot them. */
   readonly unpriced: readonly { readonly type: string; readonly resources: readonly string[] }[];
-  /** Types the table lists as free, with how many resources of each the synth has. */
-  readonly free: readonly { readonly type: string; readonly count: number; readonly reason: string }[];
+  /** Types of the synth that the table lists as free, with the reason. */
+  readonly free: readonly { readonly type: string; readonly reason: string }[];
 }
 
 /**
@@ -34,7 +34,7 @@ export function computeCostReport(synthesized: readonly SynthesizedResource[], a
   const context: PricingContext = { assumptions, resources };
   const lines: PricedLine[] = [];
   const unpriced = new Map<string, string[]>();
-  const free = new Map<string, { count: number; reason: string }>();
+  const free = new Map<string, string>();
   for (const resource of resources) {
     const rule = pricingRuleFor(resource.type);
     if (!rule) {
@@ -42,7 +42,7 @@ export function computeCostReport(synthesized: readonly SynthesizedResource[], a
       continue;
     }
     if ('free' in rule) {
-      free.set(resource.type, { count: (free.get(resource.type)?.count ?? 0) + 1, reason: rule.free });
+      free.set(resource.type, rule.free);
       continue;
     }
     const priced = rule.price(resource, context);
@@ -72,7 +72,7 @@ export function computeCostReport(synthesized: readonly SynthesizedResource[], a
     totalCents: sum(ordered.map((line) => line.monthlyCents)),
     totalAtMaxCents: sum(ordered.map((line) => line.atMaxCents)),
     unpriced: [...unpriced].map(([type, ids]) => ({ type, resources: ids })).sort((a, b) => a.type.localeCompare(b.type)),
-    free: [...free].map(([type, { count, reason }]) => ({ type, count, reason })).sort((a, b) => a.type.localeCompare(b.type)),
+    free: [...free].map(([type, reason]) => ({ type, reason })).sort((a, b) => a.type.localeCompare(b.type)),
   };
 }
 
@@ -114,7 +114,8 @@ export function formatCostReport(report: CostReport, heading: ReportHeading): st
     out.push(`| **${cloud} total** | | | | **${dollars(sum(lines.map((line) => line.monthlyCents)))}** | **${dollars(sum(lines.map((line) => line.atMaxCents)))}** |`, '');
   }
   out.push(`**Total: ${dollars(report.totalCents)} a month** (at the configured maxima: ${dollars(report.totalAtMaxCents)}).`, '');
-  out.push('Free types in the synth: ' + report.free.map(({ type, count }) => `${type} ×${count}`).join(', ') + '.', '');
+  // Types only: the snapshot then moves when a new kind of resource appears, not with every security group.
+  out.push(`Free types in the synth (reasons in stacks/cost/pricing-rules.ts): ${report.free.map(({ type }) => type).join(', ')}.`, '');
   out.push(
     report.unpriced.length === 0
       ? 'Unpriced: none.'

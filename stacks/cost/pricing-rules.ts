@@ -299,7 +299,7 @@ export const PRICING_RULES: Readonly<Record<string, PricingRule>> = {
       const { averageAcu, pausedFraction } = context.assumptions.database;
       const running = scaling.MinCapacity === 0 ? 1 - pausedFraction : 1;
       const acu = Math.max(scaling.MinCapacity, averageAcu) * running;
-      return [hourly(`Serverless v2 (${scaling.MinCapacity}-${scaling.MaxCapacity} ACU)`, acu, rates.acuHourly, scaling.MaxCapacity)].map((line) => ({ ...line, unit: 'ACU-h' }));
+      return [{ ...hourly(`Serverless v2 (${scaling.MinCapacity}-${scaling.MaxCapacity} ACU)`, acu, rates.acuHourly, scaling.MaxCapacity), unit: 'ACU-h' }];
     },
   },
   'AWS::RDS::DBSubnetGroup': { free: NETWORK_PLUMBING },
