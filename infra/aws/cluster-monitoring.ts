@@ -157,9 +157,9 @@ export class ClusterMonitoring extends Construct {
    * Applies a cdk8s chart of the prometheus-operator's kinds (ServiceMonitor, PrometheusRule, ScrapeConfig) or of
    * objects the monitoring stack reads (dashboards), after the release that defines and serves them.
    */
-  applyAfterRelease(id: string, chart: Chart, ...alsoAfter: IDependable[]): eks.KubernetesManifest {
+  applyAfterRelease(id: string, chart: Chart): eks.KubernetesManifest {
     const manifest = this.cluster.eksCluster.addCdk8sChart(id, chart);
-    manifest.node.addDependency(this.release, ...alsoAfter);
+    manifest.node.addDependency(this.release);
     return manifest;
   }
 

@@ -2,10 +2,10 @@ import { Fn } from 'aws-cdk-lib';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
-import { Construct, type IDependable } from 'constructs';
+import { Construct } from 'constructs';
 import type { RuleGroup } from '../observability/alerts/rule';
 import { type ClusterMonitoring, GRAFANA_DASHBOARD_LABEL } from './cluster-monitoring';
-import { PrometheusRule, ScrapeConfig, type ScrapedService, serviceMonitorFor } from './monitoring-objects';
+import { PrometheusRule, ScrapeConfig } from './monitoring-objects';
 
 /** What this construct needs of a Grafana dashboard's JSON model (the Foundation SDK's `Dashboard` has both). */
 export interface DashboardModel {
@@ -27,13 +27,6 @@ export interface ShopMonitoringProps {
   /** Alerting and recording rules (infra/observability's `shopAlertRules()`). */
   readonly ruleGroups: readonly RuleGroup[];
   /**
-   * Services to scrape with a ServiceMonitor each.
-   * @default - none (workloads that declare their own ServiceMonitor)
-   */
-  readonly services?: readonly ScrapedService[];
-  /** Namespaces the services live in; their ServiceMonitors are applied after these exist. */
-  readonly servicesNamespaceReady?: IDependable;
-  /**
    * MSK brokers with open monitoring on.
    * @default - no brokers scraped
    */
@@ -45,9 +38,9 @@ export const MSK_JMX_EXPORTER_PORT = 11001;
 export const MSK_NODE_EXPORTER_PORT = 11002;
 
 /**
- * What the monitoring stack knows of the shop, as one cdk8s chart: a ConfigMap per dashboard for Grafana's sidecar,
- * one PrometheusRule with the alert groups, a ServiceMonitor per service, and the MSK brokers' exporters as static
- * targets (jobs `msk-jmx` and `msk-node`).
+ * What the monitoring stack knows of the shop beside its workloads (each Microservice declares its own ServiceMonitor),
+ * as one cdk8s chart: a ConfigMap per dashboard for Grafana's sidecar, one PrometheusRule with the alert groups, and
+ * the MSK brokers' exporters as static targets (jobs `msk-jmx` and `msk-node`).
  *
  * The brokers' host names exist only at deploy time (MSK returns them from an API, not from CloudFormation) and no
  * DNS name lists all of them, so Prometheus's DNS discovery has nothing to query; the targets are cut out of the
@@ -80,8 +73,6 @@ export class ShopMonitoring extends Construct {
       new PrometheusRule(chart, 'shop-alerts', { metadata: { name: 'shop-alerts', namespace }, spec: { groups: props.ruleGroups } });
     }
 
-    for (const service of props.services ?? []) serviceMonitorFor(chart, service);
-
     if (props.kafkaBrokers) {
       const { bootstrapBrokers, brokerCount } = props.kafkaBrokers;
       if (!Number.isInteger(brokerCount) || brokerCount < 1) {
@@ -99,7 +90,7 @@ export class ShopMonitoring extends Construct {
       }
     }
 
-    this.manifest = monitoring.applyAfterRelease('ShopMonitoring', chart, ...(props.servicesNamespaceReady ? [props.servicesNamespaceReady] : []));
+    this.manifest = monitoring.applyAfterRelease('ShopMonitoring', chart);
   }
 }
 

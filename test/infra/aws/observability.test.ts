@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClusterMonitoring, ShopMonitoring, TraceCollector } from '../../../infra/aws';
+import { App, Chart } from 'cdk8s';
+import { ClusterMonitoring, serviceMonitorFor, ShopMonitoring, TraceCollector } from '../../../infra/aws';
 import { alertRule } from '../../../infra/observability/alerts/rule';
 import { addOnRequests, logicalIdOf, manifestsOf, newCluster, newStack, requestsOf, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
@@ -29,8 +30,6 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
           rules: [alertRule({ alert: 'DeadLetter', expr: 'increase(kafka_consumer_dead_letters_total[5m]) > 0', for: '0m', severity: 'warning', summary: 's', description: 'd' })],
         },
       ],
-      services: [{ serviceName: 'orders', namespace: 'shop', serviceLabels: { 'app.kubernetes.io/name': 'orders' } }],
-      servicesNamespaceReady: cluster.namespaceReady,
       kafkaBrokers: { bootstrapBrokers: 'b-1.events.abc.c2.kafka.us-east-1.amazonaws.com:9098,b-2.events.abc.c2.kafka.us-east-1.amazonaws.com:9098', brokerCount: 2 },
     });
     new TraceCollector(stack, 'TraceCollector', { monitoring, clientNamespaces: ['shop'] });
@@ -110,11 +109,9 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
     const objects = () => manifestsOf(template, 'ClusterEksShopMonitoring');
     const ofKind = (kind: string) => objects().filter((object) => object.kind === kind);
 
-    it('is applied after the release (its CRDs and webhook) and after the services\' namespace', () => {
+    it('is applied after the release (its CRDs and webhook)', () => {
       const [manifest] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).filter(([id]) => id.startsWith('ClusterEksShopMonitoring'));
-      expect(manifest?.[1].DependsOn).toEqual(
-        expect.arrayContaining([logicalIdOf(template, 'Custom::AWSCDK-EKS-HelmChart', { Chart: 'kube-prometheus-stack' }), expect.stringMatching(/^ClusterEksmanifestNamespace/)]),
-      );
+      expect(manifest?.[1].DependsOn).toContain(logicalIdOf(template, 'Custom::AWSCDK-EKS-HelmChart', { Chart: 'kube-prometheus-stack' }));
     });
 
     it('holds one labelled ConfigMap per dashboard with its JSON model', () => {
@@ -128,19 +125,6 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
       const [rule] = ofKind('PrometheusRule');
       expect(rule).toMatchObject({ apiVersion: 'monitoring.coreos.com/v1', metadata: { name: 'shop-alerts', namespace: 'monitoring' } });
       expect(rule?.spec.groups[0].rules[0]).toMatchObject({ alert: 'DeadLetter', labels: { severity: 'warning' }, annotations: { runbook_url: 'docs/runbook.md#deadletter' } });
-    });
-
-    it('scrapes each service\'s http port at /metrics every 30 seconds', () => {
-      expect(ofKind('ServiceMonitor')).toEqual([
-        expect.objectContaining({
-          metadata: expect.objectContaining({ name: 'orders', namespace: 'shop' }),
-          spec: {
-            selector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } },
-            namespaceSelector: { matchNames: ['shop'] },
-            endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
-          },
-        }),
-      ]);
     });
 
     it('scrapes every broker\'s JMX and node exporters on 11001 and 11002', () => {
@@ -185,6 +169,23 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
       ]);
       template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: 'monitoring', ServiceAccount: 'otel-collector' });
     });
+  });
+
+  it('builds a service\'s ServiceMonitor on its Service\'s labels, http port, /metrics, every 30 seconds', () => {
+    const chart = new Chart(new App(), 'test');
+    serviceMonitorFor(chart, { serviceName: 'orders', namespace: 'shop', serviceLabels: { 'app.kubernetes.io/name': 'orders' } });
+    expect(chart.toJson()).toEqual([
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 'orders', namespace: 'shop', labels: { 'app.kubernetes.io/name': 'orders' } },
+        spec: {
+          selector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } },
+          namespaceSelector: { matchNames: ['shop'] },
+          endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
+        },
+      },
+    ]);
   });
 
   it('refuses a dashboard without a uid, which Grafana keeps it by', () => {
