@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS, type EnvironmentName } from '../../stacks/aws/config';
@@ -31,7 +33,7 @@ describe.each(names)('cost report (%s)', (name) => {
     report = computeCostReport(resources, USAGE_ASSUMPTIONS[name]);
   }, SYNTH_TIMEOUT);
 
-  it('matches the reviewed report', async () => {
+  it('matches the reviewed report, and docs/cost.md shows it', async () => {
     const text = formatCostReport(report, {
       environment: name,
       regions: { AWS: AWS_PRICES.region, GCP: GCP_PRICES.region },
@@ -39,6 +41,8 @@ describe.each(names)('cost report (%s)', (name) => {
       priceSource: PRICE_SOURCE,
     });
     await expect(text).toMatchFileSnapshot(`./__snapshots__/cost-${name}.md`);
+    const docs = readFileSync(join(repositoryRoot, 'docs/cost.md'), 'utf8');
+    expect(docs.includes(text), 'docs/cost.md shows an older report: run npm run cost -- dev prod --update-docs').toBe(true);
   });
 
   it('prices every resource type of the synth (free ones are listed as free)', () => {
