@@ -47,6 +47,8 @@ export const IN_CLUSTER = 'https://kubernetes.default.svc';
 /** The argo-cd chart of the Argo project's Helm repository: chart 9.1.0 installs Argo CD v3.2.0. */
 export const ARGO_CD_CHART = { chart: 'argo-cd', repository: 'https://argoproj.github.io/argo-helm', version: '9.1.0' } as const;
 
+const requests = (cpuMillicores: number, memoryMiB: number) => ({ requests: { cpu: `${cpuMillicores}m`, memory: `${memoryMiB}Mi` } });
+
 /**
  * How every Application the shop declares syncs: automatically, pruning what Git no longer holds and reverting
  * changes made in the cluster, so Git is the only way to change the workloads and a revert is a rollback.
@@ -90,9 +92,16 @@ export class ArgoCd extends Construct {
       wait: true,
       timeout: Duration.minutes(10),
       values: {
-        server: { service: { type: 'ClusterIP' }, ingress: { enabled: false } },
+        server: { service: { type: 'ClusterIP' }, ingress: { enabled: false }, resources: requests(50, 128) },
         // No single sign-on is configured, so Dex would only be an idle pod with a login page.
         dex: { enabled: false },
+        // The chart requests nothing, so the scheduler would count nothing; these are the capacity table's figures
+        // (infra/aws/platform-add-ons.ts), enough for the shop's handful of Applications.
+        controller: { resources: requests(250, 512) },
+        repoServer: { resources: requests(100, 256) },
+        redis: { resources: requests(50, 128) },
+        applicationSet: { resources: requests(50, 128) },
+        notifications: { resources: requests(50, 128) },
       },
     });
 

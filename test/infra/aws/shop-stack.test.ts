@@ -74,7 +74,7 @@ describe('Shop stacks', () => {
     const template = templates['Shop-prod'] as Template;
     template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'argo-cd', Version: '9.1.0', Namespace: 'argocd' });
     const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'argo-cd' } }));
-    expect(JSON.parse(release?.Properties.Values).server).toEqual({ service: { type: 'ClusterIP' }, ingress: { enabled: false } });
+    expect(JSON.parse(release?.Properties.Values).server).toMatchObject({ service: { type: 'ClusterIP' }, ingress: { enabled: false } });
     const [root] = manifestsOf(template, 'DeliveryArgoCdRootApplication');
     expect(root?.spec).toMatchObject({
       source: { repoURL: prod.delivery.mode === 'gitops' ? prod.delivery.repoUrl : '', targetRevision: 'main', path: 'deploy/prod' },

@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { k8s } from 'cdk8s-plus-34';
-import { Microservice, ProductTable, WorkloadDelivery, WorkloadNetworkPolicies, type RenderedFile } from '../../../infra/aws';
+import { Microservice, PLATFORM_ADD_ONS, ProductTable, WorkloadDelivery, WorkloadNetworkPolicies, type RenderedFile } from '../../../infra/aws';
 import { FIXTURE_SOURCES, manifestsOf, newCluster, newStack, SYNTH_TIMEOUT } from './support';
 
 const runtimeDirectory = FIXTURE_SOURCES.runtimeDirectory as string;
@@ -46,7 +46,16 @@ describe('WorkloadDelivery in gitops mode', () => {
     });
     const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'argo-cd' } }));
     const values = JSON.parse(release?.Properties.Values);
-    expect(values.server).toEqual({ service: { type: 'ClusterIP' }, ingress: { enabled: false } });
+    expect(values.server).toMatchObject({ service: { type: 'ClusterIP' }, ingress: { enabled: false } });
+    expect(values.dex).toEqual({ enabled: false });
+    // Requests for each of its six pods, which the chart leaves unset, adding up to what the capacity check counts.
+    const components = ['server', 'controller', 'repoServer', 'redis', 'applicationSet', 'notifications'];
+    const requested = components.map((component) => values[component].resources.requests as { cpu: string; memory: string });
+    const budgeted = PLATFORM_ADD_ONS.filter((addOn) => addOn.component.startsWith('Argo CD'));
+    const total = (pods: { pods: number | 'per-node'; cpuMillicores: number; memoryMiB: number }[]) =>
+      pods.reduce((sum, addOn) => ({ cpu: sum.cpu + (addOn.pods as number) * addOn.cpuMillicores, memory: sum.memory + (addOn.pods as number) * addOn.memoryMiB }), { cpu: 0, memory: 0 });
+    expect(budgeted.reduce((count, addOn) => count + (addOn.pods as number), 0)).toBe(components.length);
+    expect(total(requested.map(({ cpu, memory }) => ({ pods: 1, cpuMillicores: Number.parseInt(cpu, 10), memoryMiB: Number.parseInt(memory, 10) })))).toEqual(total(budgeted));
   });
 
   it('applies the root Application of the app of apps: this repository\'s deploy/<env>, synced automatically with prune and self-heal', () => {
