@@ -223,7 +223,8 @@ export class LogPipeline extends Construct {
       replicas: multiNode ? 1 : 0,
     });
     const setup = eksCluster.addCdk8sChart('LogSearchSetup', this.setupChart);
-    setup.node.addDependency(searchAdmin, this.domain);
+    // The domain comes first by reference (its endpoint is in the chart); the proxy's role and account must exist too.
+    setup.node.addDependency(searchAdmin);
   }
 }
 
