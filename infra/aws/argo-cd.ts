@@ -92,6 +92,8 @@ export class ArgoCd extends Construct {
       wait: true,
       timeout: Duration.minutes(10),
       values: {
+        // Object names as in Argo CD's own manifests and documentation (argocd-server, argocd-repo-server, ...).
+        fullnameOverride: 'argocd',
         server: { service: { type: 'ClusterIP' }, ingress: { enabled: false }, resources: requests(50, 128) },
         // No single sign-on is configured, so Dex would only be an idle pod with a login page.
         dex: { enabled: false },
