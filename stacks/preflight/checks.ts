@@ -14,6 +14,8 @@ export interface PreflightTarget {
     readonly project: string;
     /** The GCS bucket holding the Terraform state, created by hand once (docs/gcp.md). */
     readonly stateBucket?: string;
+    /** The Flink job's jar, which the GCP synth builds with Maven when it is missing or stale. */
+    readonly jobJarPath: string;
   };
 }
 
@@ -52,7 +54,13 @@ const MINIMUM_BOOTSTRAP_VERSION = 6;
 /** The documentation account id AWS uses in examples; an ARN in it is a placeholder nobody replaced. */
 const EXAMPLE_ACCOUNT = '111122223333';
 
-const firstLine = (output: string) => output.split('\n').find((line) => line.trim())?.trim() ?? '(no output)';
+/** The first non-blank line, without terminal colours (Maven prints its version in bold). */
+const firstLine = (output: string) =>
+  output
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .find((line) => line.trim())
+    ?.trim() ?? '(no output)';
 
 /** Plain words for a command that did not answer: not installed, offline, or refused. */
 function whyNot(result: Exclude<CommandResult, { kind: 'ok' }>, command: string, service: string): string {
@@ -98,6 +106,18 @@ export const checkTerraform: Check = {
     const result = await probes.run('terraform', ['version']);
     if (result.kind === 'ok') return { status: 'pass', message: firstLine(result.stdout) };
     return { status: 'fail', message: `${whyNot(result, 'terraform', 'terraform')}; cdktf deploy runs Terraform (1.5 or later) from the PATH` };
+  },
+};
+
+export const checkMaven: Check = {
+  name: 'Maven',
+  run: async (probes, target) => {
+    const result = await probes.run('mvn', ['--version']);
+    if (result.kind === 'ok') return { status: 'pass', message: firstLine(result.stdout) };
+    const why = whyNot(result, 'mvn', 'Maven');
+    return probes.fileExists(target.gcp.jobJarPath)
+      ? { status: 'warn', message: `${why}; the built job jar is there, but cdktf synth rebuilds it when any job source is newer` }
+      : { status: 'fail', message: `${why} and the job jar ${target.gcp.jobJarPath} is not built; cdktf synth builds it with Maven` };
   },
 };
 
@@ -207,7 +227,7 @@ export const checkTerraformStateBucket: Check = {
 };
 
 /** Checks that need nothing but the machine; the others need the cloud's credentials to say anything. */
-const LOCAL_CHECKS = [checkDocker, checkTerraform];
+const LOCAL_CHECKS = [checkDocker, checkTerraform, checkMaven];
 const AWS_CHECKS = [checkCdkBootstrap, checkCertificate, checkCrossCloudParameters];
 const GCP_CHECKS = [checkGcpApis, checkTerraformStateBucket];
 

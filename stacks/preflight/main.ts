@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, type EnvironmentName } from '../aws/config';
 import { crossCloudParameterNames } from '../cross-cloud';
 import { environments as gcpEnvironments } from '../gcp/config';
@@ -22,7 +23,11 @@ const target: PreflightTarget = {
     certificateArn: 'certificateArn' in awsConfig.gatewayEndpoint ? awsConfig.gatewayEndpoint.certificateArn : undefined,
     crossCloudParameterNames: Object.values(crossCloudParameterNames(environment)),
   },
-  gcp: { project: gcpConfig.gcp.project, stateBucket: gcpConfig.stateBackend?.bucket },
+  gcp: {
+    project: gcpConfig.gcp.project,
+    stateBucket: gcpConfig.stateBackend?.bucket,
+    jobJarPath: fileURLToPath(new URL('../../analytics/target/order-analytics.jar', import.meta.url)),
+  },
 };
 
 const results = await runPreflight(systemProbes(), target);

@@ -8,6 +8,7 @@ import {
   checkCrossCloudParameters,
   checkDocker,
   checkGcpApis,
+  checkMaven,
   checkGcpCredentials,
   checkTerraformStateBucket,
   formatPreflight,
@@ -22,7 +23,7 @@ const PARAMETERS = ['/shop/prod/cross-cloud/region', '/shop/prod/cross-cloud/vpc
 const target: PreflightTarget = {
   environment: 'prod',
   aws: { region: 'us-east-1', certificateArn: CERTIFICATE, crossCloudParameterNames: PARAMETERS },
-  gcp: { project: 'shop-analytics-prod', stateBucket: 'shop-terraform-state-prod' },
+  gcp: { project: 'shop-analytics-prod', stateBucket: 'shop-terraform-state-prod', jobJarPath: '/repo/analytics/target/order-analytics.jar' },
 };
 
 /** A machine whose commands answer from a table keyed by the command and its first two arguments. */
@@ -48,6 +49,7 @@ const HEALTHY = {
   'aws sts get-caller-identity': ok({ Account: '444455556666', Arn: 'arn:aws:iam::444455556666:role/deployer' }),
   'docker info --format': ok('27.3.1\n'),
   'terraform version': ok('Terraform v1.9.8\non linux_amd64\n'),
+  'mvn --version': ok('\x1b[1mApache Maven 3.9.9\x1b[m\n'),
   'aws ssm get-parameter': ok({ Parameter: { Value: '27' } }),
   'aws acm describe-certificate': ok({ Certificate: { Status: 'ISSUED', DomainName: 'api.shop.example' } }),
   'aws ssm get-parameters': ok([]),
@@ -63,6 +65,7 @@ describe('preflight checks', () => {
     expect(results.map((result) => result.name)).toEqual([
       'Docker',
       'Terraform',
+      'Maven',
       'AWS credentials',
       'CDK bootstrap',
       'Gateway certificate',
@@ -73,6 +76,7 @@ describe('preflight checks', () => {
     ]);
     expect(formatPreflight(target, results)).toContain('account 444455556666 as arn:aws:iam::444455556666:role/deployer');
     expect(formatPreflight(target, results)).toContain('Nothing blocks a deploy.');
+    expect(results.find((result) => result.name === 'Maven')?.message).toBe('Apache Maven 3.9.9');
   });
 
   it('names a missing tool and what needs it', async () => {
@@ -94,7 +98,7 @@ describe('preflight checks', () => {
     );
     expect(results.find((result) => result.name === 'CDK bootstrap')).toEqual({ name: 'CDK bootstrap', status: 'fail', message: 'not checked: needs working AWS credentials (above)' });
     expect(probes.calls.filter((call) => call.startsWith('aws ')).map((call) => call.split(' ').slice(0, 3).join(' '))).toEqual(['aws sts get-caller-identity']);
-    expect(formatPreflight(target, results)).toContain('4 of 9 checks fail');
+    expect(formatPreflight(target, results)).toContain('4 of 10 checks fail');
   });
 
   it('still refuses the example certificate without credentials, from the config alone', async () => {
@@ -146,6 +150,17 @@ describe('preflight checks', () => {
     expect(status).toBe('fail');
     expect(message).toContain('not enabled in shop-analytics-prod: dataproc.googleapis.com, monitoring.googleapis.com');
     expect(message).toContain('run gcloud services enable dataproc.googleapis.com monitoring.googleapis.com dns.googleapis.com');
+  });
+
+  it('needs Maven only when the job jar is not built', async () => {
+    expect(await checkMaven.run(machine({}, {}, [target.gcp.jobJarPath]), target)).toEqual({
+      status: 'warn',
+      message: 'the mvn CLI is not installed; the built job jar is there, but cdktf synth rebuilds it when any job source is newer',
+    });
+    expect(await checkMaven.run(machine({}), target)).toEqual({
+      status: 'fail',
+      message: 'the mvn CLI is not installed and the job jar /repo/analytics/target/order-analytics.jar is not built; cdktf synth builds it with Maven',
+    });
   });
 
   it('takes a key file from GOOGLE_APPLICATION_CREDENTIALS only if it exists', async () => {
