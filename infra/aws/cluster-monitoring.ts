@@ -92,7 +92,8 @@ export class ClusterMonitoring extends Construct {
     baseManifest.node.addDependency(props.cluster.namespaceReady);
     this.namespaceReady = baseManifest;
 
-    const ebsCsiDriver = this.ebsCsiDriver();
+    // The namespace (and with it Prometheus's volume claim) goes before the driver that deletes the volume.
+    baseManifest.node.addDependency(this.ebsCsiDriver());
 
     this.release = eksCluster.addHelmChart('KubePrometheusStack', {
       ...KUBE_PROMETHEUS_STACK,
@@ -150,7 +151,7 @@ export class ClusterMonitoring extends Construct {
         'prometheus-node-exporter': { resources: requests('25m', '48Mi') },
       },
     });
-    this.release.node.addDependency(baseManifest, ebsCsiDriver);
+    this.release.node.addDependency(baseManifest);
   }
 
   /**

@@ -36,7 +36,7 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
     template = Template.fromStack(stack);
   }, SYNTH_TIMEOUT);
 
-  it('installs the pinned kube-prometheus-stack in the monitoring namespace, after its namespace, the EBS CSI driver and the load balancer controller', () => {
+  it('installs the pinned kube-prometheus-stack in the monitoring namespace, after its namespace, which comes after the EBS CSI driver and the load balancer controller', () => {
     template.hasResource('Custom::AWSCDK-EKS-HelmChart', {
       Properties: Match.objectLike({
         Chart: 'kube-prometheus-stack',
@@ -46,11 +46,13 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
         Release: 'kube-prometheus-stack',
         Wait: true,
       }),
-      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ClusterEksMonitoringBase'), Match.stringLikeRegexp('^MonitoringEbsCsiDriver')]),
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ClusterEksMonitoringBase')]),
     });
     // The controller's webhook admits every Service, the chart's included.
     const [base] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).filter(([id]) => id.startsWith('ClusterEksMonitoringBase'));
     expect(base?.[1].DependsOn).toContainEqual(expect.stringMatching(/^ClusterEksmanifestNamespace/));
+    // On deletion the namespace, with Prometheus's volume claim, goes while the driver can still delete the volume.
+    expect(base?.[1].DependsOn).toContainEqual(expect.stringMatching(/^MonitoringEbsCsiDriver/));
     template.hasResourceProperties('AWS::EKS::Addon', {
       AddonName: 'aws-ebs-csi-driver',
       PodIdentityAssociations: [{ ServiceAccount: 'ebs-csi-controller-sa', RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MonitoringEbsCsiDriverRole'), 'Arn'] } }],
