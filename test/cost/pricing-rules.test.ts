@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeCostReport } from '../../stacks/cost/cost-report';
-import { AWS_PRICES, HOURS_PER_MONTH } from '../../stacks/cost/price-table';
+import { AWS_PRICES, GCP_PRICES, HOURS_PER_MONTH } from '../../stacks/cost/price-table';
 import { gibibytes, requestedVolumesGiB } from '../../stacks/cost/pricing-rules';
 import { cloudFormationResources, renderedManifestResources, type SynthesizedResource } from '../../stacks/cost/synthesized-resources';
 import { USAGE_ASSUMPTIONS } from '../../stacks/cost/usage-assumptions';
@@ -136,6 +136,39 @@ describe('pricing', () => {
       { type: 'Kubernetes NodePool (EC2 instance types p5.48xlarge)', resources: ['workloads'] },
     ]);
     expect(report.totalCents).toBe(0);
+  });
+
+  it('prices Dataproc VMs from their shape, secondary workers as Spot, and a machine family it does not know as unpriced', () => {
+    const cluster = (workerType: string): SynthesizedResource => ({
+      cloud: 'GCP',
+      type: 'google_dataproc_cluster',
+      id: 'cluster',
+      properties: {
+        cluster_config: {
+          master_config: { num_instances: 1, machine_type: 'n2-standard-2', disk_config: { boot_disk_size_gb: 50, boot_disk_type: 'pd-balanced' } },
+          worker_config: { num_instances: 2, machine_type: workerType, disk_config: { boot_disk_size_gb: 100 } },
+          preemptible_worker_config: { num_instances: 2, machine_type: 'n2-standard-2' },
+        },
+      },
+    });
+    const lines = computeCostReport([cluster('n2-highmem-4')], dev).lines;
+    const line = (item: string) => lines.find((candidate) => candidate.item === item)!;
+    const n2 = GCP_PRICES.compute.n2!;
+    expect(line('worker n2-highmem-4 VMs').unitPrice).toBeCloseTo(4 * n2.vcpuHourly + 32 * n2.memoryGiBHourly, 10);
+    expect(line('worker Dataproc premium')).toMatchObject({ quantity: 2 * 4 * dev.dataproc.hoursPerMonth, unitPrice: GCP_PRICES.dataproc.vcpuHourly });
+    // Dataproc's default boot disk is pd-standard, unless the config says otherwise.
+    expect(line('worker pd-standard boot disks')).toMatchObject({ quantity: 200, unitPrice: GCP_PRICES.persistentDisk['pd-standard'] });
+    expect(line('secondary worker n2-standard-2 VMs').unitPrice).toBeCloseTo((2 * n2.vcpuHourly + 8 * n2.memoryGiBHourly) * GCP_PRICES.spotFraction, 10);
+    expect(computeCostReport([cluster('a3-highgpu-8g')], dev).unpriced).toEqual([
+      { type: 'google_dataproc_cluster (Compute Engine machine type a3-highgpu-8g)', resources: ['cluster'] },
+    ]);
+  });
+
+  it("charges Cognito users beyond the tier's included ones", () => {
+    const pool = (tier: string): SynthesizedResource => ({ cloud: 'AWS', type: 'AWS::Cognito::UserPool', id: 'Pool', properties: { UserPoolTier: tier } });
+    const users = { ...dev, cognitoMonthlyActiveUsers: 12_000 };
+    expect(computeCostReport([pool('ESSENTIALS')], users).lines.map((line) => line.quantity)).toEqual([2_000]);
+    expect(computeCostReport([pool('PLUS')], users).lines.map((line) => [line.quantity, line.unitPrice])).toEqual([[12_000, AWS_PRICES.cognito.PLUS!.mau]]);
   });
 
   it('prices X-Ray once when a collector exports to it', () => {
