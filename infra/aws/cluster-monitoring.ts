@@ -180,6 +180,8 @@ export class ClusterMonitoring extends Construct {
       'The policy AWS maintains for the EBS CSI driver: volume and snapshot calls conditioned on the driver\'s own tags.',
     );
     const addon = new eks.Addon(this, 'EbsCsiDriver', { cluster: this.cluster.eksCluster, addonName: 'aws-ebs-csi-driver' });
+    // EKS reports the add-on active only once its controller runs, so it waits for nodes (as the workload namespace does).
+    addon.node.addDependency(this.cluster.namespaceReady);
     (addon.node.defaultChild as CfnResource).addPropertyOverride('PodIdentityAssociations', [
       { ServiceAccount: 'ebs-csi-controller-sa', RoleArn: role.roleArn },
     ]);

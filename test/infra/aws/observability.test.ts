@@ -53,9 +53,13 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
     expect(base?.[1].DependsOn).toContainEqual(expect.stringMatching(/^ClusterEksmanifestNamespace/));
     // On deletion the namespace, with Prometheus's volume claim, goes while the driver can still delete the volume.
     expect(base?.[1].DependsOn).toContainEqual(expect.stringMatching(/^MonitoringEbsCsiDriver/));
-    template.hasResourceProperties('AWS::EKS::Addon', {
-      AddonName: 'aws-ebs-csi-driver',
-      PodIdentityAssociations: [{ ServiceAccount: 'ebs-csi-controller-sa', RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MonitoringEbsCsiDriverRole'), 'Arn'] } }],
+    template.hasResource('AWS::EKS::Addon', {
+      Properties: Match.objectLike({
+        AddonName: 'aws-ebs-csi-driver',
+        PodIdentityAssociations: [{ ServiceAccount: 'ebs-csi-controller-sa', RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MonitoringEbsCsiDriverRole'), 'Arn'] } }],
+      }),
+      // Its controller needs nodes to run on before EKS calls the add-on active.
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ClusterEksmanifestNamespace')]),
     });
   });
 
