@@ -40,6 +40,23 @@ export class ArgoCdApplication extends cdk8s.ApiObject {
   }
 }
 
+export interface AppProjectSpec {
+  readonly description: string;
+  /** Repositories the project's Applications may read. */
+  readonly sourceRepos: readonly string[];
+  /** Where they may apply objects. */
+  readonly destinations: readonly { readonly server: string; readonly namespace: string }[];
+  /** Cluster-scoped kinds they may apply; empty allows none (no namespaces, roles or CRDs from Git). */
+  readonly clusterResourceWhitelist: readonly { readonly group: string; readonly kind: string }[];
+}
+
+/** An Argo CD AppProject: what its Applications may read and where they may write. */
+export class ArgoCdAppProject extends cdk8s.ApiObject {
+  constructor(scope: Construct, id: string, props: { readonly metadata: cdk8s.ApiObjectMetadata; readonly spec: AppProjectSpec }) {
+    super(scope, id, { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', ...props });
+  }
+}
+
 /** The namespace Argo CD runs in and keeps its Applications in. */
 export const ARGO_CD_NAMESPACE = 'argocd';
 /** The cluster Argo CD itself runs in, as Argo CD names it. */

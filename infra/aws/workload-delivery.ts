@@ -3,7 +3,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as cdk8s from 'cdk8s';
 import { Construct, type IDependable } from 'constructs';
 import YAML from 'yaml';
-import { ARGO_CD_NAMESPACE, ArgoCd, ArgoCdApplication, IN_CLUSTER, SYNC_POLICY } from './argo-cd';
+import { ARGO_CD_NAMESPACE, ArgoCd, ArgoCdApplication, ArgoCdAppProject, IN_CLUSTER, SYNC_POLICY } from './argo-cd';
 import type { IWorkloadCluster } from './cluster';
 
 /** The CDK app applies every chart itself, through CloudFormation's kubectl handler. */
@@ -53,6 +53,9 @@ interface DeliveredChart {
 /** The CloudFormation pseudo parameters a rendered manifest may name, and nothing else CloudFormation knows. */
 type PseudoParameters = Readonly<Record<string, string>>;
 
+/** The Argo CD project of the rendered charts' Applications, and its file beside theirs (`<path>/project.yaml`). */
+const PROJECT = { name: 'shop', file: 'project' } as const;
+
 const RENDERED_HEADER = '# Rendered by `npm run render` from the CDK app (infra/aws); edit the charts there, not this file.\n';
 
 /**
@@ -85,6 +88,7 @@ export class WorkloadDelivery extends Construct {
 
   /** An empty chart named `name` (unique in the stack), for the caller to fill and then pass to `addChart`. */
   newChart(name: string): cdk8s.Chart {
+    if (name === PROJECT.file) throw new Error(`WorkloadDelivery ${this.node.id}: '${PROJECT.file}' names the Argo CD project's file; choose another chart name`);
     return new cdk8s.Chart(this.charts, name);
   }
 
@@ -122,12 +126,24 @@ export class WorkloadDelivery extends Construct {
 
   /**
    * The files of `<path>/` in `gitops` mode, sorted by path: per chart, `<name>.yaml` with its Application (what the
-   * root Application syncs) and `<name>/manifests.yaml` with its objects, in the chart's order.
+   * root Application syncs) and `<name>/manifests.yaml` with its objects, in the chart's order; and `project.yaml`,
+   * the AppProject that lets those Applications read only this repository and write only the charts' namespaces.
    */
   render(): RenderedFile[] {
     if (this.mode.mode !== 'gitops') throw new Error(`WorkloadDelivery ${this.node.id}: only gitops delivery renders files; this stack applies its charts directly`);
     const { repoUrl, targetRevision, path } = this.mode;
     const applications = new cdk8s.Chart(new cdk8s.App(), 'applications');
+    const namespaces = new Set(this.delivered.flatMap(({ objects }) => objects.map((object) => (object as { metadata: { namespace?: string } }).metadata.namespace ?? this.cluster.namespace)));
+    const project = new ArgoCdAppProject(applications, PROJECT.file, {
+      // Synced before the Applications that name it.
+      metadata: { name: PROJECT.name, namespace: ARGO_CD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '-1' } },
+      spec: {
+        description: `The charts rendered to ${path}: only from this repository, only into their namespaces, nothing cluster-wide`,
+        sourceRepos: [repoUrl],
+        destinations: [...namespaces].sort().map((namespace) => ({ server: IN_CLUSTER, namespace })),
+        clusterResourceWhitelist: [],
+      },
+    });
     const files: RenderedFile[] = [];
     for (const { chart, objects } of this.delivered) {
       const name = chart.node.id;
@@ -135,7 +151,7 @@ export class WorkloadDelivery extends Construct {
         // Removing the file prunes the Application, and the finalizer then deletes its objects too.
         metadata: { name, namespace: ARGO_CD_NAMESPACE, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
         spec: {
-          project: 'default',
+          project: PROJECT.name,
           source: { repoURL: repoUrl, targetRevision, path: `${path}/${name}`, directory: { recurse: false } },
           destination: { server: IN_CLUSTER, namespace: this.cluster.namespace },
           syncPolicy: SYNC_POLICY,
@@ -143,9 +159,9 @@ export class WorkloadDelivery extends Construct {
       });
       files.push({ path: `${path}/${name}/manifests.yaml`, content: yamlDocuments(objects) });
     }
-    for (const application of applications.toJson()) {
-      const { name } = (application as { metadata: { name: string } }).metadata;
-      files.push({ path: `${path}/${name}.yaml`, content: yamlDocuments([application]) });
+    for (const object of applications.node.children as cdk8s.ApiObject[]) {
+      const file = object === project ? PROJECT.file : object.name;
+      files.push({ path: `${path}/${file}.yaml`, content: yamlDocuments([object.toJson()]) });
     }
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }

@@ -89,12 +89,14 @@ describe('WorkloadDelivery in gitops mode', () => {
       'deploy/test/gateway/manifests.yaml',
       'deploy/test/network-policies.yaml',
       'deploy/test/network-policies/manifests.yaml',
+      'deploy/test/project.yaml',
     ]);
     const application = YAML.parse(contentOf('deploy/test/gateway.yaml'));
     expect(application).toMatchObject({
       kind: 'Application',
       metadata: { name: 'gateway', namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
       spec: {
+        project: 'shop',
         source: { repoURL: 'https://git.example.com/shop.git', targetRevision: 'main', path: 'deploy/test/gateway' },
         destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' },
         syncPolicy: { automated: { prune: true, selfHeal: true } },
@@ -102,6 +104,21 @@ describe('WorkloadDelivery in gitops mode', () => {
     });
     const policies = YAML.parseAllDocuments(contentOf('deploy/test/network-policies/manifests.yaml')).map((document) => document.toJS());
     expect(policies[0]).toMatchObject({ kind: 'NetworkPolicy', metadata: { name: 'default-deny' }, spec: { podSelector: {} } });
+  });
+
+  it('confines the rendered Applications to this repository and their charts\' namespaces, with nothing cluster-wide', () => {
+    const project = YAML.parse(contentOf('deploy/test/project.yaml'));
+    expect(project).toEqual({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: 'shop', namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': '-1' } },
+      spec: {
+        description: 'The charts rendered to deploy/test: only from this repository, only into their namespaces, nothing cluster-wide',
+        sourceRepos: ['https://git.example.com/shop.git'],
+        destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'shop' }],
+        clusterResourceWhitelist: [],
+      },
+    });
   });
 
   it('pins the image to the asset hash in the account\'s CDK asset repository, as concrete text', () => {
