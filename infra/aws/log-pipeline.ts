@@ -65,7 +65,7 @@ const FLUENT_BIT_NAME = 'fluent-bit';
 /** The SigV4 signing proxy in front of the domain: Dashboards through `kubectl port-forward`, and the setup job's calls. */
 export const SEARCH_PROXY_NAME = 'opensearch-proxy';
 const SEARCH_PROXY_PORT = 8080;
-const SIGV4_PROXY_IMAGE = 'public.ecr.aws/aws-observability/aws-sigv4-proxy:1.10';
+const SIGV4_PROXY_IMAGE = 'public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1';
 const CURL_IMAGE = 'curlimages/curl:8.11.1';
 /** Both images' users are replaced by this one; neither writes outside /tmp. */
 const SETUP_UID = 10002;
