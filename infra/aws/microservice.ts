@@ -228,7 +228,7 @@ export class Microservice extends Construct implements iam.IGrantable {
     const stackValuesName = `${serviceName}-stack-values`;
     const deployTimeValues = Object.entries(environment).filter(([, value]) => Token.isUnresolved(value));
     const deployTimeNames = deployTimeValues.map(([name]) => name);
-    const stackValues = props.delivery.newChart(`${serviceName}-stack-values`);
+    const stackValues = props.delivery.newChart(stackValuesName);
     const metadata = { name: serviceName, namespace, labels };
     if (deployTimeValues.length > 0) {
       new k8s.KubeConfigMap(stackValues, 'Environment', {
