@@ -141,7 +141,7 @@ describe('WorkloadDelivery in gitops mode', () => {
     );
   });
 
-  it('needs the account the images live in and a deploy/<env> path', () => {
+  it('needs the account the images live in and a deploy/<env> path, and keeps the project file\'s name', () => {
     const stack = newStack();
     const cluster = newCluster(stack);
     expect(() => new WorkloadDelivery(stack, 'A', { cluster, delivery: { ...gitops, account: '1234' } })).toThrow(
@@ -149,6 +149,10 @@ describe('WorkloadDelivery in gitops mode', () => {
     );
     expect(() => new WorkloadDelivery(stack, 'B', { cluster, delivery: { ...gitops, path: 'manifests' } })).toThrow(
       "WorkloadDelivery B: the rendered charts live in deploy/<environment>, got path 'manifests'",
+    );
+    // The project's file sits beside the charts' Application files, so no chart may take its name.
+    expect(() => new WorkloadDelivery(stack, 'C', { cluster, delivery: gitops }).newChart('project')).toThrow(
+      "WorkloadDelivery C: 'project' names the Argo CD project's file; choose another chart name",
     );
   });
 
