@@ -67,6 +67,19 @@ class AccessCollector {
   }
 }
 
+/**
+ * The GCP stack reads the MSK cluster's ARN from the AWS stack's SSM parameter at plan time, so its policy holds
+ * Terraform interpolations of it: the ARN itself, or `replace(<arn>, ":cluster/", ":<kind>/")`. This evaluates
+ * both for an example ARN, which leaves a policy document to read.
+ */
+function withMskClusterArn(policy: string): string {
+  const clusterArn = 'arn:aws:kafka:us-east-1:123456789012:cluster/shop-events/0b5e7c1a-uuid';
+  const reference = String.raw`data\.aws_ssm_parameter\.[\w-]+\.insecure_value`;
+  return policy
+    .replace(new RegExp(String.raw`\$\{replace\(${reference}, ":cluster/", ":([a-z-]+)/"\)\}`, 'g'), (_match, kind: string) => clusterArn.replace(':cluster/', `:${kind}/`))
+    .replace(new RegExp(String.raw`\$\{${reference}\}`, 'g'), clusterArn);
+}
+
 describe('the platform contract is what every environment declares', () => {
   describe.each(['Shop-dev', 'Shop-prod'])('AWS %s', (stackName) => {
     let template: Record<string, any>;
@@ -84,13 +97,19 @@ describe('the platform contract is what every environment declares', () => {
 
     const resourcesOf = (type: string) => Object.entries(template.Resources as Record<string, any>).filter(([, resource]) => resource.Type === type);
 
-    it('declares exactly the contract topics, with at least their partitions and exactly their retention', () => {
+    it('declares exactly the contract topics, with at least their partitions, exactly their retention, and writes acknowledged by all brokers but one', () => {
       const topics = resourcesOf('AWS::MSK::Topic').map(([, { Properties }]) => Properties);
+      const [[, cluster]] = resourcesOf('AWS::MSK::Cluster');
+      const brokers: number = cluster.Properties.NumberOfBrokerNodes;
       expect(topics.map((topic) => topic.TopicName).sort()).toEqual(contractTopicNames);
       for (const { name, partitions, retentionHours } of Object.values(platformContract.topics)) {
         const declared = topics.find((topic) => topic.TopicName === name);
         expect(declared.PartitionCount, name).toBeGreaterThanOrEqual(partitions);
-        expect(declared.Configs, name).toEqual({ 'Fn::Base64': JSON.stringify({ 'retention.ms': String(retentionHours * 3_600_000) }) });
+        // Every write must reach all brokers but one (min.insync.replicas), so one broker can be down without losing acks=all writes.
+        expect(JSON.parse(declared.Configs['Fn::Base64']), name).toEqual({
+          'retention.ms': String(retentionHours * 3_600_000),
+          'min.insync.replicas': String(brokers - 1),
+        });
       }
     });
 
@@ -141,7 +160,7 @@ describe('the platform contract is what every environment declares', () => {
       const collector = new AccessCollector();
       const transactionalIds: string[] = [];
       // MSK resource ARNs: arn:aws:kafka:<region>:<account>:<kind>/<cluster name>/<cluster uuid>[/<name>]
-      for (const { Action, Resource } of JSON.parse(String(policy?.policy)).Statement as { Action: string[]; Resource: string[] }[]) {
+      for (const { Action, Resource } of JSON.parse(withMskClusterArn(String(policy?.policy))).Statement as { Action: string[]; Resource: string[] }[]) {
         for (const arn of Resource) {
           const [, kind, name = ''] = /^arn:aws:kafka:[^:]+:\d+:([a-z-]+)\/[^/]+\/[^/]+(?:\/(.+))?$/.exec(arn) ?? [];
           if (kind === 'cluster' && name === '') collector.add(Action, { cluster: true });
