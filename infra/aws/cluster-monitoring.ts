@@ -4,11 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, type IDependable } from 'constructs';
+import { AlertNotifications } from './alert-notifications';
 import type { IWorkloadCluster } from './cluster';
 import { acknowledgeFindings, managedPolicyFinding } from './nag-acknowledgements';
 
 export interface ClusterMonitoringProps {
   readonly cluster: IWorkloadCluster;
+  /** The on-call address every alert is mailed to (through an SNS topic, see AlertNotifications). */
+  readonly alertEmail: string;
   /**
    * How long Prometheus keeps samples.
    * @default Duration.days(15)
@@ -31,6 +34,8 @@ export const PROMETHEUS_POD_LABELS: Readonly<Record<string, string>> = { 'app.ku
 export const GRAFANA_DASHBOARD_LABEL = { key: 'grafana_dashboard', value: '1' } as const;
 /** The StorageClass this construct defines: encrypted gp3 EBS volumes through the EBS CSI driver. */
 export const GP3_STORAGE_CLASS = 'gp3';
+/** Alertmanager's service account, named in the values so that its Pod Identity association names the same one. */
+export const ALERTMANAGER_SERVICE_ACCOUNT = `${MONITORING_RELEASE}-alertmanager`;
 
 /** Pinned so that an upgrade is a reviewed change; 87.x ships prometheus-operator CRDs with ScrapeConfig (v1alpha1). */
 const KUBE_PROMETHEUS_STACK = {
@@ -60,6 +65,7 @@ export class ClusterMonitoring extends Construct {
   /** The Helm release; objects of the prometheus-operator's kinds depend on it (its CRDs and admission webhook). */
   readonly release: eks.HelmChart;
   readonly cluster: IWorkloadCluster;
+  readonly alerts: AlertNotifications;
 
   constructor(scope: Construct, id: string, props: ClusterMonitoringProps) {
     super(scope, id);
@@ -94,6 +100,13 @@ export class ClusterMonitoring extends Construct {
 
     // The namespace (and with it Prometheus's volume claim) goes before the driver that deletes the volume.
     baseManifest.node.addDependency(this.ebsCsiDriver());
+
+    // The monitoring namespace has no default-deny policy and none selects Alertmanager: it reaches SNS over HTTPS.
+    this.alerts = new AlertNotifications(this, 'Alerts', {
+      eksCluster,
+      email: props.alertEmail,
+      alertmanagerServiceAccount: { namespace: MONITORING_NAMESPACE, name: ALERTMANAGER_SERVICE_ACCOUNT },
+    });
 
     this.release = eksCluster.addHelmChart('KubePrometheusStack', {
       ...KUBE_PROMETHEUS_STACK,
@@ -131,7 +144,11 @@ export class ClusterMonitoring extends Construct {
             },
           },
         },
-        alertmanager: { alertmanagerSpec: { resources: requests('25m', '64Mi') } },
+        alertmanager: {
+          serviceAccount: { create: true, name: ALERTMANAGER_SERVICE_ACCOUNT },
+          config: this.alerts.alertmanagerConfig(),
+          alertmanagerSpec: { resources: requests('25m', '64Mi') },
+        },
         grafana: {
           // Empty: the Grafana chart then generates a random password into its Secret (and keeps it on upgrades).
           adminPassword: '',
@@ -152,6 +169,8 @@ export class ClusterMonitoring extends Construct {
       },
     });
     this.release.node.addDependency(baseManifest);
+    // EKS injects Pod Identity credentials into a pod when it starts: Alertmanager's must start after its association.
+    this.release.node.addDependency(this.alerts);
   }
 
   /**

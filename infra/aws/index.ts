@@ -23,3 +23,4 @@ export * from './node-autoscaling';
 export * from './node-capacity';
 export * from './platform-add-ons';
 export * from './cross-cloud-exports';
+export * from './alert-notifications';

@@ -109,6 +109,8 @@ export interface ShopEnvironmentConfig {
     readonly prometheusVolumeGiB: number;
     readonly traceCollectorReplicas: number;
     readonly logSearch: LogSearchSizing;
+    /** The on-call address every firing alert is mailed to (SNS email subscription; confirm its first mail). */
+    readonly alertEmail: string;
   };
   readonly gatewayEndpoint: GatewayEndpointConfig;
   /** How the workloads reach the cluster: applied by CloudFormation, or rendered to deploy/<env>/ for Argo CD (docs/deploy.md). */
@@ -205,6 +207,8 @@ export const dev: ShopEnvironmentConfig = {
     prometheusVolumeGiB: 20,
     traceCollectorReplicas: 1,
     logSearch: { instanceType: 't3.small.search', dataNodes: 1, volumeGiB: 10, retentionDays: 7 },
+    // Placeholder: replace with the team's on-call address.
+    alertEmail: 'oncall@example.com',
   },
   // No certificate in dev until one is issued for its domain: plain HTTP, said so explicitly.
   gatewayEndpoint: { plainHttpForDevOnly: true },
@@ -279,6 +283,8 @@ export const prod: ShopEnvironmentConfig = {
       retentionDays: 30,
       dedicatedMasterInstanceType: 'm7g.large.search',
     },
+    // Placeholder: replace with the team's on-call address.
+    alertEmail: 'oncall@example.com',
   },
   // Placeholder: replace with the ACM certificate of the shop's API domain in the target account and region.
   gatewayEndpoint: { certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000' },

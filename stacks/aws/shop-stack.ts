@@ -75,6 +75,7 @@ export class ShopStack extends Stack {
       cluster,
       retention: config.observability.prometheusRetention,
       volumeGiB: config.observability.prometheusVolumeGiB,
+      alertEmail: config.observability.alertEmail,
     });
     const tracing = new TraceCollector(this, 'TraceCollector', {
       monitoring,

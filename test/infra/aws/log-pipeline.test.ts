@@ -11,7 +11,7 @@ describe('LogPipeline', () => {
   beforeAll(() => {
     const stack = newStack();
     const cluster = newCluster(stack);
-    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster });
+    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster, alertEmail: 'oncall@example.com' });
     new LogPipeline(stack, 'Logs', {
       vpc: cluster.eksCluster.vpc,
       monitoring,
@@ -133,7 +133,7 @@ describe('LogPipeline', () => {
   it('refuses an odd number of data nodes above one, which two zones cannot hold evenly', () => {
     const stack = newStack();
     const cluster = newCluster(stack);
-    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster });
+    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster, alertEmail: 'oncall@example.com' });
     expect(
       () => new LogPipeline(stack, 'Logs', { vpc: cluster.eksCluster.vpc, monitoring, logNamespaces: ['shop'], instanceType: 'm7g.large.search', dataNodes: 3, volumeGiB: 20, retentionDays: 7 }),
     ).toThrow('LogPipeline Logs: dataNodes must be 1, or an even number spread over two zones, got 3');

@@ -6,9 +6,14 @@ import { ClusterMonitoring, serviceMonitorFor, ShopMonitoring, TraceCollector } 
 import { alertRule } from '../../../infra/observability/alerts/rule';
 import { addOnRequests, logicalIdOf, manifestsOf, newCluster, newStack, requestsOf, statementsOfRole, SYNTH_TIMEOUT } from './support';
 
+/** A release's values; a reference to a resource of the stack reads `<Ref LogicalId>`, other tokens `<token>`. */
 const helmValues = (template: Template, chart: string): Record<string, any> => {
   const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: chart } }));
-  return JSON.parse(release?.Properties.Values as string);
+  const values = release?.Properties.Values as string | { 'Fn::Join': [string, unknown[]] };
+  const text = typeof values === 'string'
+    ? values
+    : values['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'Ref' in (part as object) ? `<Ref ${(part as { Ref: string }).Ref}>` : '<token>')).join('');
+  return JSON.parse(text);
 };
 
 describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
@@ -17,7 +22,7 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
   beforeAll(() => {
     const stack = newStack();
     const cluster = newCluster(stack);
-    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster, retention: Duration.days(10), volumeGiB: 40 });
+    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster, alertEmail: 'oncall@example.com', retention: Duration.days(10), volumeGiB: 40 });
     new ShopMonitoring(stack, 'ShopMonitoring', {
       monitoring,
       dashboards: [
@@ -111,6 +116,74 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
     expect([values.kubeEtcd.enabled, values.kubeScheduler.enabled, values.kubeControllerManager.enabled, values.kubeProxy.enabled]).toEqual([false, false, false, false]);
   });
 
+  describe('alert delivery', () => {
+    const topicId = () => logicalIdOf(template, 'AWS::SNS::Topic');
+    const alertmanager = () => helmValues(template, 'kube-prometheus-stack').alertmanager;
+    /** The receiver Alertmanager's routing tree picks for an alert with these labels (first matching child, else the root). */
+    const receiverFor = (labels: Record<string, string>): string => {
+      const { route } = alertmanager().config;
+      const matches = (matcher: string) => {
+        const [, name, operator, value] = /^(\w+) (=~|=) "(.*)"$/.exec(matcher) ?? [];
+        const actual = labels[name as string] ?? '';
+        return operator === '=' ? actual === value : new RegExp(`^(?:${value})$`).test(actual);
+      };
+      return (route.routes as { receiver: string; matchers: string[] }[]).find((child) => child.matchers.every(matches))?.receiver ?? route.receiver;
+    };
+
+    it('is an SNS topic encrypted with the SNS key, published to over TLS only, with the on-call address subscribed by email', () => {
+      const [topic] = Object.values(template.findResources('AWS::SNS::Topic'));
+      expect(JSON.stringify(topic?.Properties.KmsMasterKeyId)).toMatch(/:alias\/aws\/sns"\]\]\}$/);
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId() } });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topicId() }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    });
+
+    it('sends critical and warning alerts (and unlabelled ones) to the topic, not the Watchdog, the InfoInhibitor or info alerts', () => {
+      expect(receiverFor({ alertname: 'DeadLetter', severity: 'critical', namespace: 'shop' })).toBe('sns');
+      expect(receiverFor({ alertname: 'KubePodCrashLooping', severity: 'warning', namespace: 'shop' })).toBe('sns');
+      expect(receiverFor({ alertname: 'Unlabelled' })).toBe('sns');
+      expect(receiverFor({ alertname: 'Watchdog', severity: 'none' })).toBe('null');
+      expect(receiverFor({ alertname: 'InfoInhibitor', severity: 'none' })).toBe('null');
+      expect(receiverFor({ alertname: 'CPUThrottlingHigh', severity: 'info', namespace: 'shop' })).toBe('null');
+      expect(alertmanager().config.route.group_by).toEqual(['alertname', 'severity', 'namespace']);
+    });
+
+    it('publishes with Alertmanager\'s native SNS receiver, SigV4 in the stack\'s region, with summary, description and runbook in the mail', () => {
+      const receiver = (alertmanager().config.receivers as { name: string; sns_configs?: Record<string, any>[] }[]).find(({ name }) => name === 'sns');
+      expect(receiver?.sns_configs).toHaveLength(1);
+      const [sns] = receiver?.sns_configs ?? [];
+      expect(sns).toMatchObject({ topic_arn: `<Ref ${topicId()}>`, sigv4: { region: 'us-east-1' }, send_resolved: true });
+      expect(sns?.subject).toContain('{{ .CommonLabels.alertname }}');
+      for (const annotation of ['summary', 'description', 'runbook_url']) expect(sns?.message).toContain(`{{ .Annotations.${annotation} }}`);
+    });
+
+    it('lets Alertmanager\'s service account, through Pod Identity, only publish to that topic', () => {
+      expect(alertmanager().serviceAccount).toEqual({ create: true, name: 'kube-prometheus-stack-alertmanager' });
+      const roleId = logicalIdOf(template, 'AWS::IAM::Role', { Description: Match.stringLikeRegexp('^Alertmanager') });
+      template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
+        Namespace: 'monitoring',
+        ServiceAccount: 'kube-prometheus-stack-alertmanager',
+        RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      });
+      expect(statementsOfRole(template, roleId)).toEqual([{ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topicId() } }]);
+      // EKS gives a pod its credentials when the pod starts, so Alertmanager must start after the association exists.
+      const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'kube-prometheus-stack' } }));
+      expect(release?.DependsOn).toContain(logicalIdOf(template, 'AWS::EKS::PodIdentityAssociation', { ServiceAccount: 'kube-prometheus-stack-alertmanager' }));
+      template.hasResourceProperties('AWS::IAM::Role', {
+        Description: Match.stringLikeRegexp('^Alertmanager'),
+        ManagedPolicyArns: Match.absent(),
+        AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Principal: { Service: 'pods.eks.amazonaws.com' } }] },
+      });
+    });
+
+    it('refuses an alert address that is not one', () => {
+      const stack = newStack();
+      expect(() => new ClusterMonitoring(stack, 'Monitoring', { cluster: newCluster(stack), alertEmail: 'oncall' })).toThrow(/email must be an email address, got 'oncall'/);
+    });
+  });
+
   describe('the shop monitoring chart', () => {
     const objects = () => manifestsOf(template, 'ClusterEksShopMonitoring');
     const ofKind = (kind: string) => objects().filter((object) => object.kind === kind);
@@ -196,7 +269,7 @@ describe('ClusterMonitoring, ShopMonitoring and TraceCollector', () => {
 
   it('refuses a dashboard without a uid, which Grafana keeps it by', () => {
     const stack = newStack();
-    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster: newCluster(stack) });
+    const monitoring = new ClusterMonitoring(stack, 'Monitoring', { cluster: newCluster(stack), alertEmail: 'oncall@example.com' });
     expect(() => new ShopMonitoring(stack, 'ShopMonitoring', { monitoring, dashboards: [{ title: 'Orders' }], ruleGroups: [] })).toThrow(
       "ShopMonitoring ShopMonitoring: dashboard 'Orders' needs a uid, which Grafana keeps it by",
     );
