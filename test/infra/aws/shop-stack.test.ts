@@ -312,6 +312,17 @@ describe('Shop stacks', () => {
       expect(names.filter((name) => networkPolicyAllows(policies, prometheus, pod(name), ports[name]))).toEqual(names);
     });
 
+    it.each(['Shop-dev', 'Shop-prod'])('%s lets Alertmanager reach SNS over HTTPS from the monitoring namespace', (stackName) => {
+      const manifestIds = Object.keys(template(stackName).findResources('Custom::AWSCDK-EKS-KubernetesResource'));
+      const policies = manifestIds
+        .flatMap((id) => manifestsOf(template(stackName), id))
+        .filter((object) => object.kind === 'NetworkPolicy' && object.metadata.namespace === 'monitoring');
+      // Only the monitoring namespace's own small workloads are isolated; a default deny there would have to let Alertmanager out.
+      expect(policies.map((policy) => policy.metadata.name).sort()).toEqual(['opensearch-proxy', 'opensearch-setup', 'otel-collector']);
+      const alertmanager: PolicyPeer = { pod: { 'app.kubernetes.io/name': 'alertmanager', alertmanager: 'kube-prometheus-stack-alertmanager' }, namespace: 'monitoring' };
+      expect(networkPolicyAllows(policies, alertmanager, { address: '52.94.133.131' }, 443)).toBe(true);
+    });
+
     it.each(['Shop-dev', 'Shop-prod'])('%s mounts no Kubernetes API token into any service pod', (stackName) => {
       for (const service of ['gateway', 'users', 'products', 'orders', 'notifications']) {
         const deployment = workloadOf(stackName, service).find((manifest) => manifest.kind === 'Deployment');
