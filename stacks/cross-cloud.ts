@@ -4,6 +4,10 @@
  * which the AWS stack hands its deploy-time values (VPC, route tables, MSK) to the GCP stack's plan.
  */
 
+import { CROSS_CLOUD_VALUES, type CrossCloudValue } from '../infra/cross-cloud-value';
+
+export type { CrossCloudValue } from '../infra/cross-cloud-value';
+
 export type EnvironmentName = 'dev' | 'prod';
 
 export interface CrossCloudEnvironment {
@@ -51,9 +55,7 @@ export const CROSS_CLOUD_PARAMETERS = {
   resolverSubnetIds: { name: 'resolver-subnet-ids', list: true },
   /** Fixed addresses of that endpoint, which Cloud DNS forwards the broker names to. */
   resolverAddresses: { name: 'resolver-addresses', list: true },
-} as const;
-
-export type CrossCloudValue = keyof typeof CROSS_CLOUD_PARAMETERS;
+} as const satisfies Record<CrossCloudValue, { readonly name: string; readonly list: boolean }>;
 
 /** Route 53 Resolver endpoints need at least two addresses in different subnets; two is enough for redundancy. */
 export const RESOLVER_ADDRESS_COUNT = 2;
@@ -65,8 +67,7 @@ function crossCloudParameterName(environment: EnvironmentName, value: CrossCloud
 
 /** Every published value's parameter name in one environment: what the AWS stack writes and the GCP stack reads. */
 export function crossCloudParameterNames(environment: EnvironmentName): Readonly<Record<CrossCloudValue, string>> {
-  const values = Object.keys(CROSS_CLOUD_PARAMETERS) as CrossCloudValue[];
-  return Object.fromEntries(values.map((value) => [value, crossCloudParameterName(environment, value)])) as Record<CrossCloudValue, string>;
+  return Object.fromEntries(CROSS_CLOUD_VALUES.map((value) => [value, crossCloudParameterName(environment, value)])) as Record<CrossCloudValue, string>;
 }
 
 /** The DNS domain of the MSK broker names in a region, forwarded from GCP to the resolver in the VPC. */

@@ -2,26 +2,15 @@ import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import type { CrossCloudValue } from '../cross-cloud-value';
 import type { EventStream } from './event-stream';
 import type { Network } from './network';
-
-/** The values another stack (the GCP half, through its AWS provider) needs to link its network to this one. */
-export type CrossCloudExport =
-  | 'region'
-  | 'vpcId'
-  | 'vpcCidr'
-  | 'routeTableIds'
-  | 'mskClusterArn'
-  | 'mskBootstrapBrokers'
-  | 'mskSecurityGroupId'
-  | 'resolverSubnetIds'
-  | 'resolverAddresses';
 
 export interface CrossCloudExportsProps {
   readonly network: Network;
   readonly events: EventStream;
   /** The SSM parameter each value is written to; the reading stack looks them up by the same names. */
-  readonly parameterNames: Readonly<Record<CrossCloudExport, string>>;
+  readonly parameterNames: Readonly<Record<CrossCloudValue, string>>;
   /**
    * Addresses kept for a Route 53 Resolver inbound endpoint, one in each of the first private subnets.
    * @default 2 (the fewest an endpoint accepts)
@@ -52,7 +41,7 @@ export class CrossCloudExports extends Construct {
     const [brokerSecurityGroup] = props.events.connections.securityGroups;
     if (!brokerSecurityGroup) throw new Error(`CrossCloudExports ${id}: the event stream has no security group`);
 
-    const values: Record<CrossCloudExport, string | readonly string[]> = {
+    const values: Record<CrossCloudValue, string | readonly string[]> = {
       region: Stack.of(this).region,
       vpcId: props.network.vpc.vpcId,
       vpcCidr: props.network.cidrBlock,
@@ -65,7 +54,7 @@ export class CrossCloudExports extends Construct {
     };
 
     const parameters = new Map<string, string | readonly string[]>();
-    for (const [key, value] of Object.entries(values) as [CrossCloudExport, string | readonly string[]][]) {
+    for (const [key, value] of Object.entries(values) as [CrossCloudValue, string | readonly string[]][]) {
       const parameterName = props.parameterNames[key];
       const description = `Cross-cloud link: ${key} of ${Stack.of(this).stackName}`;
       if (typeof value === 'string') {

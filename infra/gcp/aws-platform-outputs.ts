@@ -1,24 +1,13 @@
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import type { CrossCloudValue } from '../cross-cloud-value.js';
 import type { AwsVpcPeer } from './cross-cloud-link.js';
 import { assertCidr, assertPositiveInteger, invalid } from './validation.js';
 
-/** The values the AWS stack publishes for this one, each in its own SSM parameter. */
-export type AwsPlatformValue =
-  | 'region'
-  | 'vpcId'
-  | 'vpcCidr'
-  | 'routeTableIds'
-  | 'mskClusterArn'
-  | 'mskBootstrapBrokers'
-  | 'mskSecurityGroupId'
-  | 'resolverSubnetIds'
-  | 'resolverAddresses';
-
 export interface AwsPlatformOutputsProps {
   /** The SSM parameter of each value, as the AWS stack writes them. */
-  readonly parameterNames: Readonly<Record<AwsPlatformValue, string>>;
+  readonly parameterNames: Readonly<Record<CrossCloudValue, string>>;
   /**
    * What this stack builds on before the plan can read anything: the AWS provider's region and the range the GCP
    * firewall opens. The plan fails if the AWS stack published different ones.
@@ -50,7 +39,7 @@ export class AwsPlatformOutputs extends Construct {
     assertPositiveInteger('AwsPlatformOutputs', 'routeTableCount', props.routeTableCount);
     assertPositiveInteger('AwsPlatformOutputs', 'resolverAddressCount', props.resolverAddressCount, 2);
 
-    const read = (value: AwsPlatformValue, postcondition?: { equals: string; errorMessage: string }) =>
+    const read = (value: CrossCloudValue, postcondition?: { equals: string; errorMessage: string }) =>
       new DataAwsSsmParameter(this, value, {
         name: props.parameterNames[value],
         ...(postcondition
@@ -61,7 +50,7 @@ export class AwsPlatformOutputs extends Construct {
             }
           : {}),
       }).insecureValue;
-    const readList = (value: AwsPlatformValue, length: number): string[] => {
+    const readList = (value: CrossCloudValue, length: number): string[] => {
       const parameter = new DataAwsSsmParameter(this, value, {
         name: props.parameterNames[value],
         lifecycle: {

@@ -1,21 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { CrossCloudExports, type CrossCloudExport, EventStream, Network } from '../../../infra/aws';
+import { CROSS_CLOUD_VALUES, type CrossCloudValue } from '../../../infra/cross-cloud-value';
+import { CrossCloudExports, EventStream, Network } from '../../../infra/aws';
 import { newStack, SYNTH_TIMEOUT } from './support';
 
-const values: CrossCloudExport[] = [
-  'region',
-  'vpcId',
-  'vpcCidr',
-  'routeTableIds',
-  'mskClusterArn',
-  'mskBootstrapBrokers',
-  'mskSecurityGroupId',
-  'resolverSubnetIds',
-  'resolverAddresses',
-];
-const parameterNames = Object.fromEntries(values.map((value) => [value, `/test/cross-cloud/${value}`])) as Record<CrossCloudExport, string>;
+const parameterNames = Object.fromEntries(CROSS_CLOUD_VALUES.map((value) => [value, `/test/cross-cloud/${value}`])) as Record<CrossCloudValue, string>;
 
 function exportsOverThreeZones(resolverAddressCount?: number) {
   const stack = newStack();
@@ -31,8 +21,8 @@ describe('CrossCloudExports', { timeout: SYNTH_TIMEOUT }, () => {
     const template = Template.fromStack(stack);
     const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map(({ Properties }) => Properties);
     expect(parameters.map(({ Name }) => Name).sort()).toEqual(Object.values(parameterNames).sort());
-    const typeOf = (value: CrossCloudExport) => parameters.find(({ Name }) => Name === parameterNames[value])?.Type;
-    expect(values.filter((value) => typeOf(value) === 'StringList').sort()).toEqual(['resolverAddresses', 'resolverSubnetIds', 'routeTableIds']);
+    const typeOf = (value: CrossCloudValue) => parameters.find(({ Name }) => Name === parameterNames[value])?.Type;
+    expect(CROSS_CLOUD_VALUES.filter((value) => typeOf(value) === 'StringList').sort()).toEqual(['resolverAddresses', 'resolverSubnetIds', 'routeTableIds']);
     expect(exports.parameters.get(parameterNames.routeTableIds)).toHaveLength(3);
     expect(exports.parameters.get(parameterNames.region)).toBe('us-east-1');
     expect(exports.parameters.get(parameterNames.vpcCidr)).toBe('10.1.0.0/16');

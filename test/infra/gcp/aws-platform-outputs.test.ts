@@ -1,21 +1,11 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { AwsPlatformOutputs, type AwsPlatformOutputsProps, type AwsPlatformValue } from '../../../infra/gcp/index.js';
+import { AwsPlatformOutputs, type AwsPlatformOutputsProps } from '../../../infra/gcp/index.js';
+import { CROSS_CLOUD_VALUES, type CrossCloudValue } from '../../../infra/cross-cloud-value.js';
 
-const values: AwsPlatformValue[] = [
-  'region',
-  'vpcId',
-  'vpcCidr',
-  'routeTableIds',
-  'mskClusterArn',
-  'mskBootstrapBrokers',
-  'mskSecurityGroupId',
-  'resolverSubnetIds',
-  'resolverAddresses',
-];
 const props: AwsPlatformOutputsProps = {
-  parameterNames: Object.fromEntries(values.map((value) => [value, `/test/${value}`])) as Record<AwsPlatformValue, string>,
+  parameterNames: Object.fromEntries(CROSS_CLOUD_VALUES.map((value) => [value, `/test/${value}`])) as Record<CrossCloudValue, string>,
   expected: { region: 'us-east-1', vpcCidr: '10.1.0.0/16' },
   routeTableCount: 3,
   resolverAddressCount: 2,
@@ -33,7 +23,7 @@ function synthesize(overrides: Partial<AwsPlatformOutputsProps> = {}) {
 describe('AwsPlatformOutputs', () => {
   it('reads one SSM parameter per published value', () => {
     const { data } = synthesize();
-    expect(Object.values(data).map(({ name }) => name).sort()).toEqual(values.map((value) => `/test/${value}`).sort());
+    expect(Object.values(data).map(({ name }) => name).sort()).toEqual(CROSS_CLOUD_VALUES.map((value) => `/test/${value}`).sort());
   });
 
   it('fails the plan when the AWS stack published another region or range than this stack builds on', () => {
