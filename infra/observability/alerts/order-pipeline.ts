@@ -10,6 +10,9 @@ export const CONSUMER_LAG_LIMIT_MESSAGES = 1000;
  * Every replica of a consumer reports the lag of every partition of its group (log-end minus committed), so the
  * group's lag is the sum over partitions of one report each, not the sum over replicas.
  */
+export const CONSUMER_GROUP_LAG = 'sum by (group, topic) (max by (group, topic, partition) (kafka_consumer_lag))';
+
+/** The recorded {@link CONSUMER_GROUP_LAG} the lag alert reads. */
 export const CONSUMER_LAG_RECORD = 'group_topic:kafka_consumer_lag:sum';
 
 export function orderPipelineRules(): RuleGroup[] {
@@ -17,7 +20,7 @@ export function orderPipelineRules(): RuleGroup[] {
     {
       name: 'order-pipeline',
       rules: [
-        { record: CONSUMER_LAG_RECORD, expr: 'sum by (group, topic) (max by (group, topic, partition) (kafka_consumer_lag))' },
+        { record: CONSUMER_LAG_RECORD, expr: CONSUMER_GROUP_LAG },
         alertRule({
           alert: 'OutboxEventsStuck',
           expr: `max(outbox_oldest_event_age_seconds) > ${OUTBOX_OLDEST_EVENT_AGE_LIMIT_SECONDS}`,

@@ -1,8 +1,6 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { CONSUMER_GROUP_LAG } from '../alerts/order-pipeline.js';
 import { dashboard, quantile, rateOf, stat, timeseries } from './panels.js';
-
-/** Each consumer replica reports every partition of its group, so one report per partition is summed. */
-export const consumerGroupLag = 'sum by (group, topic) (max by (group, topic, partition) (kafka_consumer_lag))';
 
 // MSK open monitoring serves the brokers' JMX exporter on 11001 and node exporter on 11002; the port tells the
 // two apart from the EKS nodes' exporters whatever job name the scrape config gives them.
@@ -82,7 +80,7 @@ export function kafkaDashboard(): Dashboard {
       {
         title: 'Clients',
         panels: [
-          timeseries({ title: 'Consumer lag (reported by the consumers)', unit: 'short', queries: [{ expr: consumerGroupLag, legend: '{{group}} on {{topic}}' }] }),
+          timeseries({ title: 'Consumer lag (reported by the consumers)', unit: 'short', queries: [{ expr: CONSUMER_GROUP_LAG, legend: '{{group}} on {{topic}}' }] }),
           timeseries({
             title: 'Consumer lag (reported by MSK)',
             unit: 'short',

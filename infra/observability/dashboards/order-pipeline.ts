@@ -1,6 +1,5 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { OUTBOX_OLDEST_EVENT_AGE_LIMIT_SECONDS } from '../alerts/order-pipeline.js';
-import { consumerGroupLag } from './kafka.js';
+import { CONSUMER_GROUP_LAG, OUTBOX_OLDEST_EVENT_AGE_LIMIT_SECONDS } from '../alerts/order-pipeline.js';
 import { dashboard, quantile, rateOf, stat, timeseries } from './panels.js';
 
 /** One order's way: placed (orders), outbox, Kafka, notifications consumer, mail; and where it can get stuck. */
@@ -71,7 +70,7 @@ export function orderPipelineDashboard(): Dashboard {
       {
         title: 'Notifications consumer',
         panels: [
-          timeseries({ title: 'Consumer lag by group', unit: 'short', queries: [{ expr: consumerGroupLag, legend: '{{group}} on {{topic}}' }] }),
+          timeseries({ title: 'Consumer lag by group', unit: 'short', queries: [{ expr: CONSUMER_GROUP_LAG, legend: '{{group}} on {{topic}}' }] }),
           timeseries({
             title: 'Events handled/s by outcome',
             unit: 'ops',
