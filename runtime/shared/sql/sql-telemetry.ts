@@ -67,7 +67,8 @@ export function instrumentSql(client: SqlClient, options: SqlTelemetryOptions): 
   const { metrics } = options;
 
   async function observed<T>(operation: SqlOperation, sql: string | undefined, work: () => Promise<T>): Promise<T> {
-    const verb = operation === 'transaction' ? 'TRANSACTION' : sql === undefined ? operation : (STATEMENT.exec(sql)?.[1]?.toUpperCase() ?? 'SQL');
+    // The label already holds the statement's verb (sqlOperationOf); `other` has none to name.
+    const verb = operation === 'other' ? 'SQL' : operation.toUpperCase();
     const table = sql === undefined ? undefined : TABLE.exec(sql)?.[1];
     const started = performance.now();
     let outcome: 'ok' | 'error' = 'ok';
