@@ -21,11 +21,19 @@ export function managedPolicyFinding(policyName: string): string {
 }
 
 /**
- * Acknowledges findings on a construct CDK creates once per stack (a singleton Lambda behind a custom resource),
- * which sits at the stack's root rather than under the construct that caused it.
+ * A construct CDK creates once per stack (a singleton Lambda behind a custom resource), which sits at the stack's root
+ * rather than under the construct that caused it, found by its path under the stack, e.g.
+ * `AWS679f53fac002430cb0da5b7982bd2287` or `AWSCDKCfnUtilsProviderCustomResourceProvider/Handler`.
  */
-export function acknowledgeOnStackSingleton(scope: IConstruct, singletonId: string, findingIds: readonly string[], reason: string): void {
-  const singleton = Stack.of(scope).node.tryFindChild(singletonId);
-  if (!singleton) throw new Error(`expected CDK's singleton '${singletonId}' in stack ${Stack.of(scope).stackName}`);
-  acknowledgeFindings(singleton, findingIds, reason);
+export function stackSingleton(scope: IConstruct, singletonPath: string): IConstruct {
+  const stack = Stack.of(scope);
+  let construct: IConstruct | undefined = stack;
+  for (const id of singletonPath.split('/')) construct = construct?.node.tryFindChild(id);
+  if (!construct) throw new Error(`expected CDK's singleton '${singletonPath}' in stack ${stack.stackName}`);
+  return construct;
+}
+
+/** Acknowledges findings on a construct CDK creates once per stack (see `stackSingleton`). */
+export function acknowledgeOnStackSingleton(scope: IConstruct, singletonPath: string, findingIds: readonly string[], reason: string): void {
+  acknowledgeFindings(stackSingleton(scope, singletonPath), findingIds, reason);
 }

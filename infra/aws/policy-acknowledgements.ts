@@ -1,6 +1,7 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { type CheckovAcknowledgement, type CheckovSkip, checkovSkips } from '../checkov-acknowledgement';
+import { stackSingleton } from './nag-acknowledgements';
 
 export type { CheckovAcknowledgement } from '../checkov-acknowledgement';
 
@@ -16,16 +17,9 @@ export function acknowledgeCheckov(construct: IConstruct, acknowledgements: read
   resource.addMetadata('checkov', { skip: checkovSkips(resource.node.path, existing, acknowledgements) });
 }
 
-/**
- * Acknowledges findings on a resource CDK creates once per stack at the stack's root (the handler of a custom
- * resource provider), found by its path under the stack, e.g. `AWS679f53fac002430cb0da5b7982bd2287`.
- */
+/** Acknowledges findings on a resource CDK creates once per stack at the stack's root (see `stackSingleton`). */
 export function acknowledgeCheckovOnStackSingleton(scope: IConstruct, singletonPath: string, acknowledgements: readonly CheckovAcknowledgement[]): void {
-  const stack = Stack.of(scope);
-  let construct: IConstruct | undefined = stack;
-  for (const id of singletonPath.split('/')) construct = construct?.node.tryFindChild(id);
-  if (!construct) throw new Error(`expected CDK's singleton '${singletonPath}' in stack ${stack.stackName}`);
-  acknowledgeCheckov(construct, acknowledgements);
+  acknowledgeCheckov(stackSingleton(scope, singletonPath), acknowledgements);
 }
 
 /**
