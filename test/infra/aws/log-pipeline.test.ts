@@ -74,12 +74,14 @@ describe('LogPipeline', () => {
     expect(statementsOfRole(template, 'Logsopensearchproxyserviceaccount')).toEqual([{ Effect: 'Allow', Action: 'es:ESHttp*', Resource: [domainArn, subpaths] }]);
   });
 
+  const fluentBitRelease = () => Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'fluent-bit' } }))[0];
+  /** The release's values, which hold the domain's endpoint, a deploy-time value: CloudFormation joins them. */
+  const fluentBitValues = () =>
+    JSON.parse((fluentBitRelease()?.Properties.Values['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<endpoint>')).join(''));
+
   it('installs the pinned Fluent Bit chart, tailing the shop namespace and shipping to the domain with SigV4', () => {
-    const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'fluent-bit' } }));
-    expect(release?.Properties).toMatchObject({ Repository: 'https://fluent.github.io/helm-charts', Version: '0.50.0', Namespace: 'monitoring' });
-    // The values hold the domain's endpoint, a deploy-time value: CloudFormation joins them.
-    const values = (release?.Properties.Values['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<endpoint>')).join('');
-    const { config, serviceAccount } = JSON.parse(values);
+    expect(fluentBitRelease()?.Properties).toMatchObject({ Repository: 'https://fluent.github.io/helm-charts', Version: '0.50.0', Namespace: 'monitoring' });
+    const { config, serviceAccount } = fluentBitValues();
     expect(serviceAccount).toEqual({ create: false, name: 'fluent-bit' });
     expect(config.inputs).toContain('Path /var/log/containers/*_shop_*.log');
     expect(config.filters).toMatch(/Name kubernetes[\s\S]*Merge_Log On/);
@@ -109,10 +111,8 @@ describe('LogPipeline', () => {
   });
 
   it('requests what the capacity table (platform-add-ons.ts) counts for Fluent Bit and the proxy', () => {
-    const [release] = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart', { Properties: { Chart: 'fluent-bit' } }));
-    const values = (release?.Properties.Values['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<endpoint>')).join('');
     const proxy = manifestsOf(template, 'ClusterEksLogSearchSetup').find((object) => object.kind === 'Deployment');
-    expect(requestsOf(JSON.parse(values).resources)).toEqual(addOnRequests('Fluent Bit'));
+    expect(requestsOf(fluentBitValues().resources)).toEqual(addOnRequests('Fluent Bit'));
     expect(requestsOf(proxy?.spec.template.spec.containers[0].resources)).toEqual(addOnRequests('OpenSearch SigV4 proxy'));
   });
 
