@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServices, type RunningServices } from '../../runtime/local/services';
-import { startSmtpSink, type SmtpSinkHandle } from '../../runtime/local/smtp-sink';
 import { buildTraceTree, formatTraceTree, parseSpanLines, REQUEST_ID_ATTRIBUTE, type SpanKindName, type TraceSpan } from '../../runtime/local/trace-tree';
 import type { Notification } from '../../runtime/shared/api/notifications';
 import type { Order } from '../../runtime/shared/api/orders';
 import { localBackends } from '../integration/backends';
 import { profileOf, signIn, type SignedIn } from '../integration/identity';
 import { eventually } from '../integration/orders-support';
+import { startShop, type RunningShop } from '../integration/shop';
 
 /*
  * One order through the gateway is one trace: the five services run as `npm start` runs them, export
@@ -23,32 +22,22 @@ import { eventually } from '../integration/orders-support';
  * (`>` parent of, `>>` ancestor of).
  */
 
-const { env, stateDir, identityProvider, otelCollector } = localBackends();
-const runDir = join(stateDir, 'e2e-order-trace');
-let smtp: SmtpSinkHandle | undefined;
-let services: RunningServices | undefined;
+const { stateDir, otelCollector } = localBackends();
+let shop: RunningShop | undefined;
 let shopper: SignedIn;
 let admin: SignedIn;
 
 beforeAll(async () => {
   [shopper, admin] = await Promise.all([signIn('grace@example.com'), signIn('admin@example.com')]);
-  smtp = await startSmtpSink();
-  services = await startServices({
-    env: { ...env, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, NOTIFY_FROM: 'shop@example.com' },
-    logsDir: join(runDir, 'logs'),
-    identityProvider,
-    ports: 'free',
-    logLevel: 'warn',
-  });
+  shop = await startShop(join(stateDir, 'e2e-order-trace'));
 });
 
 afterAll(async () => {
-  await services?.stop();
-  await smtp?.stop();
+  await shop?.stop();
 });
 
 async function post<T>(path: string, body: unknown, caller: SignedIn): Promise<{ body: T; requestId: string }> {
-  const response = await fetch(`${services!.gatewayUrl}${path}`, {
+  const response = await fetch(`${shop!.gatewayUrl}${path}`, {
     method: 'POST',
     headers: { authorization: caller.authorization, 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -67,17 +56,17 @@ function only(spans: readonly TraceSpan[], description: string, tree: string, ma
 
 describe('tracing an order through the local platform', () => {
   it('records one trace from the gateway through orders, users, products, the outbox and Kafka to the mail', async () => {
-    await profileOf(services!.gatewayUrl, shopper, { email: `grace-${randomUUID()}@example.com`, name: 'Grace' });
+    await profileOf(shop!.gatewayUrl, shopper, { email: `grace-${randomUUID()}@example.com`, name: 'Grace' });
     const { body: product } = await post<{ id: string }>('/api/products', { name: 'Kettle', priceCents: 3900, currency: 'EUR', stock: 5 }, admin);
     const { body: order, requestId } = await post<Order>('/api/orders', { items: [{ productId: product.id, quantity: 1 }] }, shopper);
     expect(requestId).toBeTruthy();
     await eventually(
       async () => {
-        const response = await fetch(`${services!.gatewayUrl}/api/notifications?orderId=${order.id}`, { headers: { authorization: shopper.authorization } });
+        const response = await fetch(`${shop!.gatewayUrl}/api/notifications?orderId=${order.id}`, { headers: { authorization: shopper.authorization } });
         const { items } = (await response.json()) as { items: Notification[] };
         return items.some((notification) => notification.status === 'sent') ? true : undefined;
       },
-      `the confirmation of order ${order.id} to be sent (notifications log: ${join(runDir, 'logs', 'notifications.log')})`,
+      `the confirmation of order ${order.id} to be sent (notifications log: ${join(shop!.logsDir, 'notifications.log')})`,
     );
 
     // Services send their spans in batches every few seconds: read the file until the last one, the mail's, is in.

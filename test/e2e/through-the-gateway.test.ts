@@ -4,14 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnalyticsJob, type AnalyticsJobHandle } from '../../runtime/local/analytics-job';
-import { startServices, type RunningServices } from '../../runtime/local/services';
-import { startSmtpSink, type SmtpSinkHandle } from '../../runtime/local/smtp-sink';
 import type { Notification } from '../../runtime/shared/api/notifications';
 import type { Order } from '../../runtime/shared/api/orders';
 import type { WindowResult } from '../../runtime/shared/events';
 import { localBackends } from '../integration/backends';
 import { profileOf, signIn, type SignedIn } from '../integration/identity';
 import { eventually } from '../integration/orders-support';
+import { startShop, type RunningShop } from '../integration/shop';
 
 /*
  * The shop as `npm start` runs it, driven only through the gateway: the five services as their own
@@ -32,41 +31,32 @@ const ANALYTICS_FLAGS = { window: '10 s', 'out-of-orderness': '1 s', idleness: '
 /** ISO 4217's code for tests: orders of the other tests (EUR, USD) land in windows of their own currency. */
 const CURRENCY = 'XTS';
 
-const { env, stateDir, identityProvider } = localBackends();
+const { env, stateDir } = localBackends();
 const runDir = join(stateDir, 'e2e-through-the-gateway');
-let smtp: SmtpSinkHandle | undefined;
 let analytics: AnalyticsJobHandle | undefined;
-let services: RunningServices | undefined;
+let shop: RunningShop | undefined;
 let shopper: SignedIn;
 let admin: SignedIn;
 
 beforeAll(async () => {
   [shopper, admin] = await Promise.all([signIn('ada@example.com'), signIn('admin@example.com')]);
-  smtp = await startSmtpSink();
   // Both take a while (the job may first resolve Flink's classpath with Maven); start them side by side.
   const started = await Promise.allSettled([
     startAnalyticsJob({ brokers: env.KAFKA_BROKERS, stateDir: join(runDir, 'analytics'), flags: ANALYTICS_FLAGS }).then((job) => (analytics = job)),
-    startServices({
-      env: { ...env, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, NOTIFY_FROM: 'shop@example.com' },
-      logsDir: join(runDir, 'logs'),
-      identityProvider,
-      ports: 'free',
-      logLevel: 'warn',
-    }).then((running) => (services = running)),
+    startShop(runDir).then((running) => (shop = running)),
   ]);
   const failure = started.find((outcome) => outcome.status === 'rejected');
   if (failure) throw failure.reason;
 });
 
 afterAll(async () => {
-  await services?.stop();
+  await shop?.stop();
   await analytics?.stop();
-  await smtp?.stop();
 });
 
 /** Calls the gateway as `caller` (the shopper unless said otherwise). */
 async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown, caller: SignedIn = shopper): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${services!.gatewayUrl}${path}`, {
+  const response = await fetch(`${shop!.gatewayUrl}${path}`, {
     method,
     headers: { authorization: caller.authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -92,7 +82,7 @@ const instant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
 
 describe('the shop through the gateway, on real backends and the Flink job', () => {
   it('places orders: stock reserved, orders readable, confirmations mailed and listed, and their analytics window served', async () => {
-    const user = await profileOf(services!.gatewayUrl, shopper, { email: `ada-${randomUUID()}@example.com`, name: 'Ada' });
+    const user = await profileOf(shop!.gatewayUrl, shopper, { email: `ada-${randomUUID()}@example.com`, name: 'Ada' });
     expect(user.id).toBe(shopper.subject);
     const teapot = await created<{ id: string }>('/api/products', { name: 'Teapot', priceCents: 2500, currency: CURRENCY, stock: 10 }, admin);
     const cup = await created<{ id: string }>('/api/products', { name: 'Cup', priceCents: 450, currency: CURRENCY, stock: 20 }, admin);
@@ -121,11 +111,11 @@ describe('the shop through the gateway, on real backends and the Flink job', () 
           const { body } = await api<{ items: Notification[] }>('GET', `/api/notifications?orderId=${order.id}`);
           return body.items[0]?.status === 'sent' ? body.items : undefined;
         },
-        `GET /api/notifications?orderId=${order.id} to list the sent confirmation (notifications log: ${join(runDir, 'logs', 'notifications.log')})`,
+        `GET /api/notifications?orderId=${order.id} to list the sent confirmation (notifications log: ${join(shop!.logsDir, 'notifications.log')})`,
         60_000,
       );
       expect(notification).toMatchObject({ orderId: order.id, channel: 'smtp', recipient: user.email, status: 'sent', subject: `Your order ${order.id} is confirmed` });
-      expect(smtp!.received.filter((mail) => mail.subject.includes(order.id)).map((mail) => mail.to)).toEqual([[user.email]]);
+      expect(shop!.smtp.received.filter((mail) => mail.subject.includes(order.id)).map((mail) => mail.to)).toEqual([[user.email]]);
     }
 
     const expected: WindowResult = {

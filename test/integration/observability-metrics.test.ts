@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServices, type RunningServices } from '../../runtime/local/services';
-import { startSmtpSink, type SmtpSinkHandle } from '../../runtime/local/smtp-sink';
 import type { Notification } from '../../runtime/shared/api/notifications';
 import type { Order } from '../../runtime/shared/api/orders';
 import { exporterMetricNames } from '../observability/exporter-metrics';
@@ -10,6 +8,7 @@ import { allExpressions, exposedNames, parsePromQL, recordedNames } from '../obs
 import { localBackends } from './backends';
 import { profileOf, signIn } from './identity';
 import { eventually } from './orders-support';
+import { startShop, type RunningShop } from './shop';
 
 /*
  * Every metric a dashboard or rule names, other than the listed exporter metrics and the rules' own records,
@@ -18,29 +17,18 @@ import { eventually } from './orders-support';
  * service's /metrics is scraped.
  */
 
-const { env, stateDir, identityProvider } = localBackends();
-const runDir = join(stateDir, 'observability-metrics');
-let smtp: SmtpSinkHandle | undefined;
-let services: RunningServices | undefined;
+let shop: RunningShop | undefined;
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  services = await startServices({
-    env: { ...env, NOTIFY_CHANNEL: 'smtp', SMTP_URL: smtp.url, NOTIFY_FROM: 'shop@example.com' },
-    logsDir: join(runDir, 'logs'),
-    identityProvider,
-    ports: 'free',
-    logLevel: 'warn',
-  });
+  shop = await startShop(join(localBackends().stateDir, 'observability-metrics'));
 });
 
 afterAll(async () => {
-  await services?.stop();
-  await smtp?.stop();
+  await shop?.stop();
 });
 
 async function send<T>(method: 'GET' | 'POST', path: string, authorization: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${services!.gatewayUrl}${path}`, {
+  const response = await fetch(`${shop!.gatewayUrl}${path}`, {
     method,
     headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -51,7 +39,7 @@ async function send<T>(method: 'GET' | 'POST', path: string, authorization: stri
 describe('metric names of the dashboards and rules on the local platform', () => {
   it('are served by the services after an order, or are listed exporter metrics', async () => {
     const [shopper, admin] = await Promise.all([signIn('grace@example.com'), signIn('admin@example.com')]);
-    await profileOf(services!.gatewayUrl, shopper, { email: `grace-${randomUUID()}@example.com`, name: 'Grace' });
+    await profileOf(shop!.gatewayUrl, shopper, { email: `grace-${randomUUID()}@example.com`, name: 'Grace' });
     const product = await send<{ id: string }>('POST', '/api/products', admin.authorization, { name: 'Kettle', priceCents: 3900, currency: 'EUR', stock: 1 });
     expect(product.status).toBe(201);
     const placed = await send<Order>('POST', '/api/orders', shopper.authorization, { items: [{ productId: product.body.id, quantity: 1 }] });
@@ -61,10 +49,10 @@ describe('metric names of the dashboards and rules on the local platform', () =>
     await eventually(async () => {
       const { body } = await send<{ items: Notification[] }>('GET', `/api/notifications?orderId=${placed.body.id}`, shopper.authorization);
       return body.items[0]?.status === 'sent' ? true : undefined;
-    }, `the confirmation of order ${placed.body.id} (logs in ${join(runDir, 'logs')})`);
+    }, `the confirmation of order ${placed.body.id} (logs in ${shop!.logsDir})`);
 
     const served = new Set<string>();
-    for (const service of services!.services) {
+    for (const service of shop!.services.services) {
       const response = await fetch(`${service.url}/metrics`);
       expect(response.status, `${service.name} /metrics`).toBe(200);
       for (const name of exposedNames(await response.text())) served.add(name);
