@@ -92,6 +92,11 @@ function ec2Instance(type: string) {
   return (AWS.ec2 as Record<string, { vcpu: number; hourly: number } | undefined>)[type];
 }
 
+/** The cheapest of the types the table has a price for; undefined when it has none of them. */
+function cheapestPricedType(instanceTypes: readonly string[]): string | undefined {
+  return instanceTypes.filter((type) => ec2Instance(type)).sort((a, b) => ec2Instance(a)!.hourly - ec2Instance(b)!.hourly)[0];
+}
+
 /** EC2 nodes: the cheapest priced type among those allowed, on-demand or at the assumed Spot fraction. */
 function nodeLines(
   context: PricingContext,
@@ -100,9 +105,8 @@ function nodeLines(
   nodes: number,
   maxNodes: number,
 ): Line[] | { unpriced: string } {
-  const priced = instanceTypes.filter((type) => ec2Instance(type));
-  if (priced.length === 0) return { unpriced: `EC2 instance types ${instanceTypes.join(', ')}` };
-  const type = priced.sort((a, b) => ec2Instance(a)!.hourly - ec2Instance(b)!.hourly)[0] as string;
+  const type = cheapestPricedType(instanceTypes);
+  if (!type) return { unpriced: `EC2 instance types ${instanceTypes.join(', ')}` };
   const fraction = spot ? context.assumptions.ec2SpotFraction : 1;
   const root = context.assumptions.nodeRootVolumeGiB;
   return [
@@ -204,7 +208,7 @@ export const PRICING_RULES: Readonly<Record<string, PricingRule>> = {
       const nodePool = resource.properties;
       const types = nodePoolInstanceTypes(nodePool);
       const capacity = requirement(nodePool, 'karpenter.sh/capacity-type') ?? ['on-demand'];
-      const cheapest = types.filter((type) => ec2Instance(type)).sort((a, b) => ec2Instance(a)!.hourly - ec2Instance(b)!.hourly)[0];
+      const cheapest = cheapestPricedType(types);
       const cpuLimit = nodePool.spec?.limits?.cpu;
       if (!cheapest) return { unpriced: types.length > 0 ? `EC2 instance types ${types.join(', ')}` : 'no priced EC2 type meets its requirements' };
       const nodes = valueFor(context.assumptions.karpenter.averageNodes, resource.id);
@@ -536,7 +540,7 @@ export const PRICING_RULES: Readonly<Record<string, PricingRule>> = {
         lines.push(
           usage(`${role} ${machineType} VMs`, instances * hours, 'h', vmHourly),
           usage(`${role} Dataproc premium`, instances * machine.vcpu * hours, 'vCPU-h', GCP.dataproc.vcpuHourly),
-          usage(`${role} ${diskType} boot disks`, instances * (group.disk_config?.boot_disk_size_gb ?? 500) * (hours / 730), 'GiB-month', diskPrice),
+          usage(`${role} ${diskType} boot disks`, instances * (group.disk_config?.boot_disk_size_gb ?? 500) * (hours / HOURS), 'GiB-month', diskPrice),
         );
       }
       return lines;
