@@ -7,7 +7,7 @@ import { ConfigError } from '../../shared/config';
 import { ORDERS_TOPIC, OrderEvent } from '../../shared/events';
 import { createServiceClient } from '../../shared/http/service-client';
 import { createEventConsumer, createEventPublisher, createKafka } from '../../shared/kafka';
-import { createServiceLogger, type ServiceApp } from '../../shared/server';
+import { createServiceLogger, registerMetricsOf, type ServiceApp } from '../../shared/server';
 import { createSqlClient, createSqlMetrics } from '../../shared/sql';
 import { buildApp } from './app';
 import { createLogChannel, createSesChannel, createSmtpChannel, type NotificationChannel } from './channels';
@@ -71,10 +71,7 @@ export function createNotificationsRuntime(config: Config): ServiceApp {
     },
     logLevel: config.LOG_LEVEL,
   });
-  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
-  void app.register(async (instance) => {
-    for (const part of [confirmations, consumer, deadLetters, sqlMetrics]) part.registerMetrics(instance.metrics);
-  });
+  registerMetricsOf(app, confirmations, consumer, deadLetters, sqlMetrics);
   // Not awaited: the consumer keeps trying to join while Kafka is away, and readiness reports it.
   app.addHook('onReady', async () => {
     void consumer.start();

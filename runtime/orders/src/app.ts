@@ -1,7 +1,7 @@
 import type { ServiceAppOptions } from '../../shared/server/create-service-app';
 import { ordersApi } from '../../shared/api/orders';
 import { ForbiddenError, NotFoundError } from '../../shared/errors';
-import { callerIdentity, createServiceApp, isOwnerOrAdmin, requireUser, type ReadinessCheck, type ServiceApp } from '../../shared/server';
+import { callerIdentity, createServiceApp, isOwnerOrAdmin, registerMetricsOf, requireUser, type ReadinessCheck, type ServiceApp } from '../../shared/server';
 import type { OrderService } from './order-service';
 
 export interface OrdersAppDeps {
@@ -19,8 +19,7 @@ const BODY_LIMIT = 32 * 1024;
 export function buildApp(deps: OrdersAppDeps): ServiceApp {
   const app = createServiceApp({ service: 'orders', readiness: deps.readiness, bodyLimit: BODY_LIMIT, logger: deps.logger, logLevel: deps.logLevel });
   void app.register(callerIdentity);
-  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
-  void app.register(async (instance) => deps.orderService.registerMetrics(instance.metrics));
+  registerMetricsOf(app, deps.orderService);
 
   app.post(
     '/orders',

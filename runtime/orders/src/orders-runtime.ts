@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { createUsersClient } from '../../shared/clients/users-client';
 import { createServiceClient } from '../../shared/http/service-client';
 import { createEventPublisher, createKafka } from '../../shared/kafka';
-import { createServiceLogger, type ServiceApp } from '../../shared/server';
+import { createServiceLogger, registerMetricsOf, type ServiceApp } from '../../shared/server';
 import { createSqlClient, createSqlMetrics } from '../../shared/sql';
 import { buildApp } from './app';
 import { createProductsClient } from './clients/products-client';
@@ -42,10 +42,7 @@ export function createOrdersRuntime(config: Static<typeof OrdersConfig>, options
   });
 
   const app = buildApp({ orderService, readiness: { database: () => sql.ping() }, logLevel: config.LOG_LEVEL });
-  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
-  void app.register(async (instance) => {
-    for (const part of [relay, retention, publisher, sqlMetrics]) part.registerMetrics(instance.metrics);
-  });
+  registerMetricsOf(app, relay, retention, publisher, sqlMetrics);
   app.addHook('onReady', async () => {
     relay.start();
     retention.start();

@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { createDynamoClient, createDynamoMetrics } from '../../shared/dynamo';
 import { createProductStore, createStockReservations } from '../../shared/products';
-import type { ServiceApp } from '../../shared/server';
+import { registerMetricsOf, type ServiceApp } from '../../shared/server';
 import { buildApp } from './app';
 import type { ProductsConfig } from './config';
 
@@ -14,8 +14,7 @@ export function createProductsRuntime(config: Static<typeof ProductsConfig>): Se
   const dynamo = createDynamoClient(config, dynamoMetrics);
   const table = { dynamo, tableName: config.PRODUCTS_TABLE };
   const app = buildApp({ products: createProductStore(table), reservations: createStockReservations(table), logLevel: config.LOG_LEVEL });
-  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
-  void app.register(async (instance) => dynamoMetrics.registerMetrics(instance.metrics));
+  registerMetricsOf(app, dynamoMetrics);
   app.addHook('onClose', async () => dynamo.destroy());
   return app;
 }

@@ -4,6 +4,18 @@ import fp from 'fastify-plugin';
 import type {} from '@fastify/swagger';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Something that counts or times work of its own (a store, a consumer, a driver's metrics). */
+export interface MetricSource {
+  registerMetrics(registry: Registry): void;
+}
+
+/** Adds the metrics of `sources` to the app's registry, which exists once the metrics plugin has loaded, i.e. inside a later plugin. */
+export function registerMetricsOf(app: FastifyInstance, ...sources: readonly MetricSource[]): void {
+  void app.register(async (instance) => {
+    for (const source of sources) source.registerMetrics(instance.metrics);
+  });
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** This service's Prometheus registry; services register their own metrics on it. */

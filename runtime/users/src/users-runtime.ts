@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type { ServiceApp } from '../../shared/server';
+import { registerMetricsOf, type ServiceApp } from '../../shared/server';
 import { createSqlClient, createSqlMetrics } from '../../shared/sql';
 import { buildApp } from './app';
 import type { UsersConfig } from './config';
@@ -13,8 +13,7 @@ export function createUsersRuntime(config: Static<typeof UsersConfig>): ServiceA
   const sqlMetrics = createSqlMetrics();
   const sql = createSqlClient(config, sqlMetrics);
   const app = buildApp({ users: createUsersRepository(sql), logLevel: config.LOG_LEVEL });
-  // app.metrics exists once the shared metrics plugin has loaded, i.e. inside a later plugin.
-  void app.register(async (instance) => sqlMetrics.registerMetrics(instance.metrics));
+  registerMetricsOf(app, sqlMetrics);
   app.addHook('onClose', () => sql.close());
   return app;
 }
