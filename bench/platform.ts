@@ -6,7 +6,7 @@ import { startIdentityProvider, type RunningIdentityProvider } from '../runtime/
 import { freePort } from '../runtime/local/network';
 import { consoleProgress } from '../runtime/local/progress';
 import { provisionSchemas } from '../runtime/local/provision';
-import { startServices, type RunningServices } from '../runtime/local/services';
+import { gatewayIdentityEnv, startServices, type RunningServices } from '../runtime/local/services';
 import { startSmtpSink, type SmtpSinkHandle } from '../runtime/local/smtp-sink';
 import { createRunDir, repoRoot } from '../runtime/local/workspace';
 import { applyLoad, warmUp, type LoadResult } from './load';
@@ -69,8 +69,7 @@ async function startExtra(name: string, entry: string, env: Record<string, strin
 function startGateway(name: string, services: RunningServices, identity: RunningIdentityProvider, env: Record<string, string>, logsDir: string): Promise<ExtraProcess> {
   const url = (service: string) => services.services.find((running) => running.name === service)!.url;
   const upstreams = { USERS_URL: url('users'), PRODUCTS_URL: url('products'), ORDERS_URL: url('orders'), NOTIFICATIONS_URL: url('notifications') };
-  const oidc = { OIDC_ISSUER: identity.issuer, OIDC_AUDIENCE: identity.audience, OIDC_GROUPS_CLAIM: identity.groupsClaim };
-  return startExtra(name, 'runtime/gateway/src/server.ts', { LOG_LEVEL: 'info', ...UNLIMITED_RATE, ...oidc, ...upstreams, ...env }, logsDir, '/readyz');
+  return startExtra(name, 'runtime/gateway/src/server.ts', { LOG_LEVEL: 'info', ...UNLIMITED_RATE, ...gatewayIdentityEnv(identity), ...upstreams, ...env }, logsDir, '/readyz');
 }
 
 const cycle = <T>(items: readonly T[]) => {

@@ -38,12 +38,20 @@ export interface ServicesOptions {
    * the gateway, as OIDC_ISSUER, OIDC_AUDIENCE and OIDC_GROUPS_CLAIM.
    * @default - the gateway gets no OIDC_* variables
    */
-  readonly identityProvider?: Pick<RunningIdentityProvider, 'issuer' | 'audience' | 'groupsClaim'>;
+  readonly identityProvider?: GatewayIdentity;
   /** @default 'info' */
   readonly logLevel?: string;
   /** @default 120_000 */
   readonly readyTimeoutMs?: number;
   readonly progress?: Progress;
+}
+
+/** What of an identity provider a gateway is told, so that it accepts the provider's access tokens. */
+export type GatewayIdentity = Pick<RunningIdentityProvider, 'issuer' | 'audience' | 'groupsClaim'>;
+
+/** The gateway's OIDC_ISSUER, OIDC_AUDIENCE and OIDC_GROUPS_CLAIM for `identity`. */
+export function gatewayIdentityEnv(identity: GatewayIdentity): Record<string, string> {
+  return { OIDC_ISSUER: identity.issuer, OIDC_AUDIENCE: identity.audience, OIDC_GROUPS_CLAIM: identity.groupsClaim };
 }
 
 export interface RunningService {
@@ -74,10 +82,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     if (options.ports !== 'free' && !usable) progress(name, `port ${port} is taken, using ${ports.get(name)}`);
   }
   const urlOf = (name: ServiceName) => `http://127.0.0.1:${ports.get(name)}`;
-  const identity = options.identityProvider;
-  const gatewayEnv: Record<string, string> = identity
-    ? { OIDC_ISSUER: identity.issuer, OIDC_AUDIENCE: identity.audience, OIDC_GROUPS_CLAIM: identity.groupsClaim }
-    : {};
+  const gatewayEnv = options.identityProvider ? gatewayIdentityEnv(options.identityProvider) : {};
   const serviceUrls = Object.fromEntries(Object.entries(URL_VARIABLE).map(([name, variable]) => [variable, urlOf(name as ServiceName)]));
 
   const started: RunningService[] = [];

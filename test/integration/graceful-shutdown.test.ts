@@ -6,10 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChild, waitUntil, type RunningChild } from '../../runtime/local/child-process';
 import { freePort } from '../../runtime/local/network';
+import { gatewayIdentityEnv } from '../../runtime/local/services';
 import { repoRoot } from '../../runtime/local/workspace';
 import { localBackends } from './backends';
 import { eventually } from './orders-support';
-import { gatewayIdentityEnv, profileOf, signIn, type SignedIn } from './identity';
+import { profileOf, signIn, type SignedIn } from './identity';
 
 /*
  * A replica stopped under load drops no request. Two orders processes stand behind a balancer that
@@ -133,7 +134,7 @@ beforeAll(async () => {
     'gateway',
     {
       ...upstreams,
-      ...gatewayIdentityEnv(),
+      ...gatewayIdentityEnv(localBackends().identityProvider),
       ORDERS_URL: balancer.url,
       NOTIFICATIONS_URL: `http://127.0.0.1:${await freePort()}`,
       RATE_LIMIT_MAX: '1000000',

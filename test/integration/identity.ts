@@ -17,12 +17,6 @@ export async function signIn(email: string): Promise<SignedIn> {
   return { authorization: `Bearer ${token}`, subject: decodeJwt(token).sub! };
 }
 
-/** What a gateway started as its own process needs to accept this run's tokens. */
-export function gatewayIdentityEnv(): Record<string, string> {
-  const { issuer, audience, groupsClaim } = localBackends().identityProvider;
-  return { OIDC_ISSUER: issuer, OIDC_AUDIENCE: audience, OIDC_GROUPS_CLAIM: groupsClaim };
-}
-
 /**
  * The account's profile through the gateway: created with `fields` as a new shopper does, or, since the
  * seeded accounts are shared by every test of the run, the one an earlier test created.
