@@ -6,10 +6,10 @@ import { LatestWindows } from '../../runtime/gateway/src/analytics/latest-window
 import { createWindowsConsumer, type WindowsConsumer } from '../../runtime/gateway/src/analytics/windows-consumer';
 import { buildApp } from '../../runtime/gateway/src/app';
 import { createAccessTokenVerifier, issuerKeySet } from '../../runtime/gateway/src/identity/access-token-verifier';
-import { requestAccessToken } from '../../runtime/local/access-token';
 import { ANALYTICS_RESULTS_TOPIC, type WindowResult } from '../../runtime/shared/events';
 import { createKafka } from '../../runtime/shared/kafka';
 import { localBackends } from './backends';
+import { signIn } from './identity';
 
 const logger = pino({ level: 'silent' });
 const nowhere = 'http://127.0.0.1:1';
@@ -31,7 +31,7 @@ const revised: WindowResult = { ...ours, orderCount: 4, revenueCents: 6000 };
 async function windowsServedBy(windows: LatestWindows, until: (items: WindowResult[]) => boolean): Promise<WindowResult[]> {
   const { issuer, audience, groupsClaim } = localBackends().identityProvider;
   const accessTokens = createAccessTokenVerifier({ issuer, audience, groupsClaim, keys: issuerKeySet(`${issuer}/.well-known/jwks.json`) });
-  const authorization = `Bearer ${await requestAccessToken({ issuer, email: 'admin@example.com' })}`;
+  const { authorization } = await signIn('admin@example.com');
   const app = buildApp({
     upstreamUrls: { users: nowhere, products: nowhere, orders: nowhere, notifications: nowhere },
     accessTokens,
