@@ -1,5 +1,6 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { platformContract, type ServiceName } from '../../../contracts/platform.js';
+import { LATENCY_THRESHOLD_SECONDS } from '../alerts/gateway-slo.js';
 import { SHOP_NAMESPACE } from '../alerts/workloads.js';
 import { dashboard, quantile, rateOf, type Row, stat, timeseries } from './panels.js';
 
@@ -44,7 +45,7 @@ export function serviceDashboard(service: ServiceName): Dashboard {
             threshold: 0.005,
             queries: [{ expr: `${rateOf('http_requests_total', `${own},status_code=~"5.."`)} / ${rateOf('http_requests_total', own)}`, legend: '5xx' }],
           }),
-          stat({ title: 'p99 latency', unit: 's', threshold: 0.5, queries: [{ expr: quantile(0.99, 'http_request_duration_seconds', own), legend: 'p99' }] }),
+          stat({ title: 'p99 latency', unit: 's', threshold: LATENCY_THRESHOLD_SECONDS, queries: [{ expr: quantile(0.99, 'http_request_duration_seconds', own), legend: 'p99' }] }),
           stat({
             title: 'Available replicas',
             unit: 'short',
@@ -69,7 +70,7 @@ export function serviceDashboard(service: ServiceName): Dashboard {
           timeseries({
             title: 'p99 latency by route',
             unit: 's',
-            threshold: 0.5,
+            threshold: LATENCY_THRESHOLD_SECONDS,
             queries: [{ expr: quantile(0.99, 'http_request_duration_seconds', own, ['route']), legend: '{{route}}' }],
           }),
         ],
