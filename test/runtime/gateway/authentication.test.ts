@@ -3,13 +3,11 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GatewayDeps } from '../../../runtime/gateway/src/app';
 import { createAccessTokenVerifier, issuerKeySet } from '../../../runtime/gateway/src/identity/access-token-verifier';
+import { UPSTREAMS as SERVICES, type UpstreamName as Service } from '../../../runtime/gateway/src/public-routes';
 import type { ServiceApp } from '../../../runtime/shared/server';
 import { ADA, ADMIN, GRACE } from '../shared/callers';
 import { AUDIENCE, ISSUER, createTestIssuer, type TestIssuer } from './test-issuer';
-import { STUBBED_SERVICES, deadUrl, gatewayInFrontOf, startServiceStubs, startUpstreamStub, type StubbedService, type UpstreamStub } from './upstream-stub';
-
-type Service = StubbedService;
-const SERVICES = STUBBED_SERVICES;
+import { deadUrl, gatewayInFrontOf, startServiceStubs, startUpstreamStub, type UpstreamStub } from './upstream-stub';
 
 let issuer: TestIssuer;
 let stubs: Record<Service, UpstreamStub>;

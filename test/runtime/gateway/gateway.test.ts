@@ -1,12 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayDeps } from '../../../runtime/gateway/src/app';
 import { LatestWindows } from '../../../runtime/gateway/src/analytics/latest-windows';
+import { UPSTREAMS as SERVICES, type UpstreamName as Service } from '../../../runtime/gateway/src/public-routes';
 import type { ServiceApp } from '../../../runtime/shared/server';
 import { createTestIssuer, type TestIssuer } from './test-issuer';
-import { STUBBED_SERVICES, deadUrl, gatewayInFrontOf, startServiceStubs, type StubbedService, type UpstreamStub } from './upstream-stub';
-
-type Service = StubbedService;
-const SERVICES = STUBBED_SERVICES;
+import { deadUrl, gatewayInFrontOf, startServiceStubs, type UpstreamStub } from './upstream-stub';
 
 let stubs: Record<Service, UpstreamStub>;
 let gateway: ServiceApp | undefined;

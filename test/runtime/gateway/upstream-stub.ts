@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp, type GatewayDeps } from '../../../runtime/gateway/src/app';
+import { UPSTREAMS, type UpstreamName } from '../../../runtime/gateway/src/public-routes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createServiceApp, type ServiceApp } from '../../../runtime/shared/server';
 
@@ -56,17 +57,14 @@ export async function deadUrl(): Promise<string> {
   return stub.url;
 }
 
-export type StubbedService = 'users' | 'products' | 'orders' | 'notifications';
-export const STUBBED_SERVICES: readonly StubbedService[] = ['users', 'products', 'orders', 'notifications'];
-
 /** A stub for each service the gateway routes to. */
-export async function startServiceStubs(): Promise<Record<StubbedService, UpstreamStub>> {
-  const started = await Promise.all(STUBBED_SERVICES.map(() => startUpstreamStub()));
-  return Object.fromEntries(STUBBED_SERVICES.map((name, i) => [name, started[i]!])) as Record<StubbedService, UpstreamStub>;
+export async function startServiceStubs(): Promise<Record<UpstreamName, UpstreamStub>> {
+  const started = await Promise.all(UPSTREAMS.map(() => startUpstreamStub()));
+  return Object.fromEntries(UPSTREAMS.map((name, i) => [name, started[i]!])) as Record<UpstreamName, UpstreamStub>;
 }
 
 /** The gateway in front of the stubs, with generous limits and no logs; `overrides` change what a test is about. */
-export function gatewayInFrontOf(stubs: Record<StubbedService, UpstreamStub>, verifier: GatewayDeps['accessTokens'], overrides: Partial<GatewayDeps> = {}): ServiceApp {
+export function gatewayInFrontOf(stubs: Record<UpstreamName, UpstreamStub>, verifier: GatewayDeps['accessTokens'], overrides: Partial<GatewayDeps> = {}): ServiceApp {
   return buildApp({
     upstreamUrls: { users: stubs.users.url, products: stubs.products.url, orders: stubs.orders.url, notifications: stubs.notifications.url },
     accessTokens: verifier,
