@@ -1,15 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Progress } from './progress';
 import { isRunning } from './workspace';
 
 /**
- * Takes an install lock: two test runs installing the same tool into `.local/` at once would corrupt it, so the
- * second waits for the first and then reuses its install. The caller removes the lock folder when done. mkdir is
- * atomic, so whoever creates the folder holds the lock; its pid file lets a waiter break the lock of a dead run.
+ * Runs `install` holding an install lock (its parent folder is created if missing), released whatever `install` does:
+ * two test runs installing the same tool into `.local/` at once would corrupt it, so the second waits for the first,
+ * and `install` should then find and reuse the first one's install. mkdir is atomic, so whoever creates the lock
+ * folder holds the lock; its pid file lets a waiter break the lock of a dead run.
  */
-export async function acquireInstallLock(lock: string, name: string, progress: Progress): Promise<void> {
+export async function withInstallLock<T>(lock: string, name: string, progress: Progress, install: () => Promise<T>): Promise<T> {
+  await mkdir(dirname(lock), { recursive: true });
+  await acquire(lock, name, progress);
+  try {
+    return await install();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function acquire(lock: string, name: string, progress: Progress): Promise<void> {
   let reported = false;
   for (;;) {
     try {

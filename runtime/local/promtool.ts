@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runToCompletion } from './child-process';
-import { acquireInstallLock } from './install-lock';
+import { withInstallLock } from './install-lock';
 import type { Progress } from './progress';
 import { localCacheDir, publishDirectory } from './workspace';
 
@@ -26,10 +26,7 @@ const promtool = join(root, 'prometheus', 'usr', 'bin', 'promtool');
  */
 export async function ensurePromtool(progress: Progress): Promise<string> {
   if (isInstalled()) return promtool;
-  await mkdir(root, { recursive: true });
-  const lock = join(root, 'install.lock');
-  await acquireInstallLock(lock, 'promtool', progress);
-  try {
+  return withInstallLock(join(root, 'install.lock'), 'promtool', progress, async () => {
     if (isInstalled()) return promtool;
     await rm(marker, { force: true });
     const scratch = await mkdtemp(join(root, 'download-'));
@@ -49,9 +46,7 @@ export async function ensurePromtool(progress: Progress): Promise<string> {
     await writeFile(marker, JSON.stringify({ package: PACKAGE, version } satisfies InstallMarker, null, 2));
     progress('promtool', `installed ${version}`);
     return promtool;
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 function isInstalled(): boolean {

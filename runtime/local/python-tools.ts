@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runToCompletion } from './child-process';
-import { acquireInstallLock } from './install-lock';
+import { withInstallLock } from './install-lock';
 import type { Progress } from './progress';
 import { localCacheDir } from './workspace';
 
@@ -41,10 +41,7 @@ export async function ensurePythonToolset(toolset: PythonToolset, progress: Prog
   const marker = join(root, `${toolset.name}.installed.json`);
   if (isInstalled(marker, toolset, bin)) return bin;
 
-  await mkdir(root, { recursive: true });
-  const lock = join(root, `${toolset.name}.lock`);
-  await acquireInstallLock(lock, toolset.name, progress);
-  try {
+  return withInstallLock(join(root, `${toolset.name}.lock`), toolset.name, progress, async () => {
     // Another run may have finished the install while this one waited for the lock.
     if (isInstalled(marker, toolset, bin)) return bin;
     await rm(marker, { force: true });
@@ -62,9 +59,7 @@ export async function ensurePythonToolset(toolset: PythonToolset, progress: Prog
     await writeFile(marker, JSON.stringify({ requirements: toolset.requirements } satisfies InstallMarker, null, 2));
     progress(toolset.name, 'installed');
     return bin;
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 function isInstalled(marker: string, toolset: PythonToolset, bin: string): boolean {
