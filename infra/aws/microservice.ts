@@ -227,7 +227,6 @@ export class Microservice extends Construct implements iam.IGrantable {
     // ConfigMap the stack applies itself, so the workload chart holds none and renders the same for Argo CD.
     const stackValuesName = `${serviceName}-stack-values`;
     const deployTimeValues = Object.entries(environment).filter(([, value]) => Token.isUnresolved(value));
-    const deployTimeNames = deployTimeValues.map(([name]) => name);
     const stackValues = props.delivery.newChart(stackValuesName);
     const metadata = { name: serviceName, namespace, labels };
     if (deployTimeValues.length > 0) {
@@ -237,7 +236,7 @@ export class Microservice extends Construct implements iam.IGrantable {
       });
     }
     const containerEnvironment: k8s.EnvVar[] = Object.entries(environment).map(([name, value]) =>
-      deployTimeNames.includes(name) ? { name, valueFrom: { configMapKeyRef: { name: stackValuesName, key: name } } } : { name, value },
+      Token.isUnresolved(value) ? { name, valueFrom: { configMapKeyRef: { name: stackValuesName, key: name } } } : { name, value },
     );
 
     const chart = props.delivery.newChart(serviceName);
