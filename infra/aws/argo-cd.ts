@@ -3,6 +3,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IWorkloadCluster } from './cluster';
+import { ARGO_CD_CONTROLLER, ARGO_CD_REPO_SERVER, ARGO_CD_SMALL_PODS, type AddOnRequests } from './platform-add-ons';
 
 /*
  * Typed objects of Argo CD's Application CRD (argoproj.io/v1alpha1). cdk8s has no generated types for it, so these
@@ -64,7 +65,7 @@ export const IN_CLUSTER = 'https://kubernetes.default.svc';
 /** The argo-cd chart of the Argo project's Helm repository: chart 9.1.0 installs Argo CD v3.2.0. */
 export const ARGO_CD_CHART = { chart: 'argo-cd', repository: 'https://argoproj.github.io/argo-helm', version: '9.1.0' } as const;
 
-const requests = (cpuMillicores: number, memoryMiB: number) => ({ requests: { cpu: `${cpuMillicores}m`, memory: `${memoryMiB}Mi` } });
+const requests = ({ cpuMillicores, memoryMiB }: AddOnRequests) => ({ requests: { cpu: `${cpuMillicores}m`, memory: `${memoryMiB}Mi` } });
 
 /**
  * How every Application the shop declares syncs: automatically, pruning what Git no longer holds and reverting
@@ -111,16 +112,16 @@ export class ArgoCd extends Construct {
       values: {
         // Object names as in Argo CD's own manifests and documentation (argocd-server, argocd-repo-server, ...).
         fullnameOverride: 'argocd',
-        server: { service: { type: 'ClusterIP' }, ingress: { enabled: false }, resources: requests(50, 128) },
+        server: { service: { type: 'ClusterIP' }, ingress: { enabled: false }, resources: requests(ARGO_CD_SMALL_PODS) },
         // No single sign-on is configured, so Dex would only be an idle pod with a login page.
         dex: { enabled: false },
         // The chart requests nothing, so the scheduler would count nothing; these are the capacity table's figures
         // (infra/aws/platform-add-ons.ts), enough for the shop's handful of Applications.
-        controller: { resources: requests(250, 512) },
-        repoServer: { resources: requests(100, 256) },
-        redis: { resources: requests(50, 128) },
-        applicationSet: { resources: requests(50, 128) },
-        notifications: { resources: requests(50, 128) },
+        controller: { resources: requests(ARGO_CD_CONTROLLER) },
+        repoServer: { resources: requests(ARGO_CD_REPO_SERVER) },
+        redis: { resources: requests(ARGO_CD_SMALL_PODS) },
+        applicationSet: { resources: requests(ARGO_CD_SMALL_PODS) },
+        notifications: { resources: requests(ARGO_CD_SMALL_PODS) },
       },
     });
 

@@ -24,6 +24,18 @@ export const KARPENTER_CONTROLLER: AddOnRequests = {
   basis: 'our values',
 };
 
+/** Argo CD's pods, whose requests its chart (9.1.0) leaves unset and infra/aws/argo-cd.ts sets to these allowances. */
+export const ARGO_CD_CONTROLLER: AddOnRequests = { component: 'Argo CD application controller', pods: 1, cpuMillicores: 250, memoryMiB: 512, basis: 'budget' };
+export const ARGO_CD_REPO_SERVER: AddOnRequests = { component: 'Argo CD repo server', pods: 1, cpuMillicores: 100, memoryMiB: 256, basis: 'budget' };
+/** Each of the four smaller pods. */
+export const ARGO_CD_SMALL_PODS: AddOnRequests = {
+  component: 'Argo CD server, Redis, ApplicationSet and notifications controllers',
+  pods: 4,
+  cpuMillicores: 50,
+  memoryMiB: 128,
+  basis: 'budget',
+};
+
 /**
  * Every platform component that runs in the cluster beside the shop's services, with its requests: the one table the
  * capacity check adds up and the add-on constructs take their values from. Entries marked `budget` are allowances
@@ -50,7 +62,7 @@ export const PLATFORM_ADD_ONS: readonly AddOnRequests[] = [
   { component: 'OpenSearch SigV4 proxy', pods: 1, cpuMillicores: 25, memoryMiB: 64, basis: 'our values' },
   { component: 'ADOT trace collector', pods: 2, cpuMillicores: 50, memoryMiB: 192, basis: 'our values' },
   // Argo CD (chart 9.1.0 sets no requests); counted in every environment, so that switching the delivery mode never overcommits
-  { component: 'Argo CD application controller', pods: 1, cpuMillicores: 250, memoryMiB: 512, basis: 'budget' },
-  { component: 'Argo CD repo server', pods: 1, cpuMillicores: 100, memoryMiB: 256, basis: 'budget' },
-  { component: 'Argo CD server, Redis, ApplicationSet and notifications controllers', pods: 4, cpuMillicores: 50, memoryMiB: 128, basis: 'budget' },
+  ARGO_CD_CONTROLLER,
+  ARGO_CD_REPO_SERVER,
+  ARGO_CD_SMALL_PODS,
 ];
