@@ -166,6 +166,7 @@ export interface TraceTree {
 }
 
 const keyOf = (span: SpanLink) => `${span.traceId}/${span.spanId}`;
+const parentKeyOf = (span: TraceSpan) => (span.parentSpanId === undefined ? undefined : keyOf({ traceId: span.traceId, spanId: span.parentSpanId }));
 
 /**
  * The spans of one trace as a tree by parent, plus the spans of other traces that link into it (a
@@ -182,8 +183,8 @@ export function buildTraceTree(allSpans: readonly TraceSpan[], traceId: string):
     grew = false;
     for (const span of allSpans) {
       if (members.has(keyOf(span))) continue;
-      const parent = span.parentSpanId === undefined ? undefined : members.get(keyOf({ traceId: span.traceId, spanId: span.parentSpanId }));
-      if (parent !== undefined || span.links.some((link) => members.has(keyOf(link)))) {
+      const parentKey = parentKeyOf(span);
+      if ((parentKey !== undefined && members.has(parentKey)) || span.links.some((link) => members.has(keyOf(link)))) {
         add(span);
         grew = true;
       }
@@ -195,7 +196,7 @@ export function buildTraceTree(allSpans: readonly TraceSpan[], traceId: string):
   const children = new Map<string, { span: TraceSpan; relation: Relation }[]>();
   const roots: { span: TraceSpan; relation: Relation }[] = [];
   for (const span of spans) {
-    const parentKey = span.parentSpanId === undefined ? undefined : keyOf({ traceId: span.traceId, spanId: span.parentSpanId });
+    const parentKey = parentKeyOf(span);
     const linked = span.links.find((link) => members.has(keyOf(link)));
     const [above, relation] = parentKey !== undefined && members.has(parentKey) ? [parentKey, 'child' as const] : linked ? [keyOf(linked), 'link' as const] : [undefined, 'root' as const];
     if (above === undefined) roots.push({ span, relation });
