@@ -70,20 +70,21 @@ export function allocatableOf(shape: NodeShape): Resources {
   };
 }
 
+/** CPU and memory added up over several pods or nodes. */
+export function totalOf(items: readonly Resources[]): Resources {
+  return {
+    cpuMillicores: items.reduce((sum, item) => sum + item.cpuMillicores, 0),
+    memoryMiB: items.reduce((sum, item) => sum + item.memoryMiB, 0),
+  };
+}
+
 /** What the DaemonSets among the components request on every node. */
 export function perNodeRequests(components: readonly AddOnRequests[]): Resources {
-  const daemonSets = components.filter((component) => component.pods === 'per-node');
-  return {
-    cpuMillicores: daemonSets.reduce((sum, component) => sum + component.cpuMillicores, 0),
-    memoryMiB: daemonSets.reduce((sum, component) => sum + component.memoryMiB, 0),
-  };
+  return totalOf(components.filter((component) => component.pods === 'per-node'));
 }
 
 /** What the replicated components (not DaemonSets) request in all. */
 export function replicatedRequests(components: readonly AddOnRequests[]): Resources {
   const replicated = components.filter((component): component is AddOnRequests & { pods: number } => component.pods !== 'per-node');
-  return {
-    cpuMillicores: replicated.reduce((sum, component) => sum + component.pods * component.cpuMillicores, 0),
-    memoryMiB: replicated.reduce((sum, component) => sum + component.pods * component.memoryMiB, 0),
-  };
+  return totalOf(replicated.map((component) => ({ cpuMillicores: component.pods * component.cpuMillicores, memoryMiB: component.pods * component.memoryMiB })));
 }

@@ -6,6 +6,7 @@ import {
   perNodeRequests,
   PLATFORM_ADD_ONS,
   replicatedRequests,
+  totalOf,
   type AddOnRequests,
   type NodeShape,
   type Resources,
@@ -29,11 +30,6 @@ export interface CapacityReport {
   readonly smallestNode: Resources & { readonly shape: string };
 }
 
-const sum = (items: readonly Resources[]): Resources => ({
-  cpuMillicores: items.reduce((total, item) => total + item.cpuMillicores, 0),
-  memoryMiB: items.reduce((total, item) => total + item.memoryMiB, 0),
-});
-
 const usable = (shape: NodeShape, daemonSets: Resources): Resources => {
   const allocatable = allocatableOf(shape);
   return { cpuMillicores: allocatable.cpuMillicores - daemonSets.cpuMillicores, memoryMiB: allocatable.memoryMiB - daemonSets.memoryMiB };
@@ -48,7 +44,7 @@ export function capacityAtMaximum(config: ShopEnvironmentConfig, addOns: readonl
   };
   const { cpuMillicores, memoryMiB } = config.serviceResources;
   const servicePods = services.reduce((total, name) => total + replicasAtMaximum(name), 0);
-  const requested = sum([{ cpuMillicores: servicePods * cpuMillicores, memoryMiB: servicePods * memoryMiB }, replicatedRequests(addOns)]);
+  const requested = totalOf([{ cpuMillicores: servicePods * cpuMillicores, memoryMiB: servicePods * memoryMiB }, replicatedRequests(addOns)]);
 
   const daemonSets = perNodeRequests(addOns);
   const systemNode = usable(managedNodeShape(config.cluster.nodeInstanceType.toString()), daemonSets);
@@ -84,7 +80,7 @@ export function capacityAtMaximum(config: ShopEnvironmentConfig, addOns: readonl
     requested,
     systemNodes,
     nodePool,
-    available: sum([systemNodes, nodePool]),
+    available: totalOf([systemNodes, nodePool]),
     largestPod,
     smallestNode: { ...smallest.perNode, shape: smallest.shape.instanceType },
   };
