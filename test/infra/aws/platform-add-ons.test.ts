@@ -1,27 +1,13 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORM_ADD_ONS, SEARCH_PROXY_NAME, TRACE_COLLECTOR_NAME, type Resources } from '../../../infra/aws';
+import { PLATFORM_ADD_ONS, SEARCH_PROXY_NAME, TRACE_COLLECTOR_NAME } from '../../../infra/aws';
 import { FEATURE_FLAGS } from '../../../stacks/aws/app-context';
 import { prod } from '../../../stacks/aws/config';
 import { ShopStack } from '../../../stacks/aws/shop-stack';
-import { FIXTURE_SOURCES, SYNTH_TIMEOUT } from './support';
+import { cfnText, FIXTURE_SOURCES, requestsOf, SYNTH_TIMEOUT } from './support';
 
 type Json = Record<string, any>;
-
-/** A CloudFormation string property as text: fragments of an Fn::Join kept, deploy-time values as a placeholder. */
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-  return parts.map((part) => (typeof part === 'string' ? part : '<token>')).join('');
-}
-
-function parseRequests(requests: { cpu: string; memory: string }): Resources {
-  const cpuMillicores = requests.cpu.endsWith('m') ? Number(requests.cpu.slice(0, -1)) : Number(requests.cpu) * 1000;
-  const memory = /^(\d+)(Mi|Gi)$/.exec(requests.memory);
-  if (!memory) throw new Error(`unexpected memory quantity ${requests.memory}`);
-  return { cpuMillicores, memoryMiB: Number(memory[1]) * (memory[2] === 'Gi' ? 1024 : 1) };
-}
 
 /**
  * The platform add-on table against what the stack really sets: every entry whose requests are "our values" must be
@@ -38,10 +24,10 @@ describe('platform add-on requests', () => {
     helmValues = (chart) => {
       const found = charts.find(({ Properties }) => Properties.Chart === chart);
       if (!found) throw new Error(`no Helm chart ${chart}`);
-      return JSON.parse(text(found.Properties.Values)) as Json;
+      return JSON.parse(cfnText(found.Properties.Values)) as Json;
     };
     const objects = Object.values(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).flatMap(
-      ({ Properties }) => JSON.parse(text(Properties.Manifest)) as Json[],
+      ({ Properties }) => JSON.parse(cfnText(Properties.Manifest)) as Json[],
     );
     deployment = (name) => {
       const found = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === name);
@@ -77,7 +63,7 @@ describe('platform add-on requests', () => {
 
   it.each(PLATFORM_ADD_ONS.filter(({ basis }) => basis === 'our values'))('$component requests what the table says', (addOn) => {
     const { requests, replicas } = (deployed[addOn.component] as () => { requests: { cpu: string; memory: string }; replicas?: number })();
-    expect(parseRequests(requests)).toEqual({ cpuMillicores: addOn.cpuMillicores, memoryMiB: addOn.memoryMiB });
+    expect(requestsOf({ requests })).toEqual({ cpuMillicores: addOn.cpuMillicores, memoryMiB: addOn.memoryMiB });
     if (replicas !== undefined) expect(replicas).toBe(addOn.pods);
   });
 });

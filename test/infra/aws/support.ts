@@ -82,19 +82,21 @@ export function mskGroupArn(clusterLogicalId: string, clusterName: string, group
   };
 }
 
+/**
+ * A CloudFormation string property as text. Strings with tokens are Fn::Join of string fragments and token objects;
+ * each token becomes `<token>`, which keeps JSON inside parseable.
+ */
+export function cfnText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join('');
+}
+
 /** Parses the manifests of a KubernetesManifest resource, resolving nothing: tokens stay as CloudFormation objects. */
 export function manifestsOf(template: Template, logicalIdPrefix: string): Record<string, any>[] {
   const resources = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
   const entry = Object.entries(resources).find(([id]) => id.startsWith(logicalIdPrefix));
   if (!entry) throw new Error(`no Kubernetes manifest resource starting with ${logicalIdPrefix}`);
-  const manifest = entry[1].Properties.Manifest as unknown;
-  // Manifests with tokens are Fn::Join of string fragments and token objects; placeholders keep the JSON parseable.
-  const text = typeof manifest === 'string'
-    ? manifest
-    : (manifest as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]
-        .map((part) => (typeof part === 'string' ? part : '<token>'))
-        .join('');
-  return JSON.parse(text) as Record<string, any>[];
+  return JSON.parse(cfnText(entry[1].Properties.Manifest)) as Record<string, any>[];
 }
 
 /**
@@ -152,10 +154,16 @@ export function networkPolicyAllows(
   return allowedBy('Egress', from, to) && allowedBy('Ingress', to, from);
 }
 
-/** A container's or chart's `{ requests: { cpu: '200m', memory: '1Gi' } }` as the capacity table writes requests. */
+/**
+ * A container's or chart's `{ requests: { cpu: '200m', memory: '1Gi' } }` as the capacity table writes requests:
+ * CPU in millicores or whole cores, memory in Mi or Gi (any other quantity throws).
+ */
 export function requestsOf(resources: { requests: { cpu: string; memory: string } }): { cpuMillicores: number; memoryMiB: number } {
   const { cpu, memory } = resources.requests;
-  return { cpuMillicores: Number.parseInt(cpu, 10), memoryMiB: Number.parseInt(memory, 10) * (memory.endsWith('Gi') ? 1024 : 1) };
+  const cpuMillicores = cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000;
+  const memoryMatch = /^(\d+)(Mi|Gi)$/.exec(memory);
+  if (!memoryMatch) throw new Error(`unexpected memory quantity ${memory}`);
+  return { cpuMillicores, memoryMiB: Number(memoryMatch[1]) * (memoryMatch[2] === 'Gi' ? 1024 : 1) };
 }
 
 /** What the capacity table (infra/aws/platform-add-ons.ts) counts for one component, or undefined if it lists none. */

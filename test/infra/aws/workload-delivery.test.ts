@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { k8s } from 'cdk8s-plus-34';
 import { Microservice, PLATFORM_ADD_ONS, ProductTable, WorkloadDelivery, WorkloadNetworkPolicies, type RenderedFile } from '../../../infra/aws';
-import { FIXTURE_SOURCES, manifestsOf, newCluster, newStack, SYNTH_TIMEOUT } from './support';
+import { FIXTURE_SOURCES, manifestsOf, newCluster, newStack, requestsOf, SYNTH_TIMEOUT } from './support';
 
 const runtimeDirectory = FIXTURE_SOURCES.runtimeDirectory as string;
 const gitops = { mode: 'gitops', repoUrl: 'https://git.example.com/shop.git', targetRevision: 'main', path: 'deploy/test', account: '123456789012' } as const;
@@ -55,7 +55,7 @@ describe('WorkloadDelivery in gitops mode', () => {
     const total = (pods: { pods: number | 'per-node'; cpuMillicores: number; memoryMiB: number }[]) =>
       pods.reduce((sum, addOn) => ({ cpu: sum.cpu + (addOn.pods as number) * addOn.cpuMillicores, memory: sum.memory + (addOn.pods as number) * addOn.memoryMiB }), { cpu: 0, memory: 0 });
     expect(budgeted.reduce((count, addOn) => count + (addOn.pods as number), 0)).toBe(components.length);
-    expect(total(requested.map(({ cpu, memory }) => ({ pods: 1, cpuMillicores: Number.parseInt(cpu, 10), memoryMiB: Number.parseInt(memory, 10) })))).toEqual(total(budgeted));
+    expect(total(requested.map((requests) => ({ pods: 1, ...requestsOf({ requests }) })))).toEqual(total(budgeted));
   });
 
   it('applies the root Application of the app of apps: this repository\'s deploy/<env>, synced automatically with prune and self-heal', () => {
