@@ -43,7 +43,7 @@ export interface AnalyticsPlatformConfig {
     readonly desiredState: FlinkJobState;
     /** Exactly-once checkpoints; results and lake files become visible at this pace. */
     readonly checkpointIntervalSeconds: number;
-    /** Flink's Prometheus reporter on the JobManager and TaskManagers; the savepoints go to the data lake's state bucket. */
+    /** Ports of Flink's Prometheus reporter on the JobManager and TaskManagers. */
     readonly metricsPorts: FlinkMetricsPorts;
   };
   /** Cloud Monitoring alerting for the analytics job (infra/gcp/analytics-alerts.ts). */
