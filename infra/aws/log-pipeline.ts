@@ -17,8 +17,8 @@ import {
   networkPolicy,
   RESTRICTED_CONTAINER_SECURITY,
   restrictedPodSecurity,
-  tcpPort,
 } from './monitoring-pods';
+import { tcpPort } from './network-policies';
 import { acknowledgeFindings, wildcardResourceFinding } from './nag-acknowledgements';
 import { LOG_GROUP_WITHOUT_CMK, acknowledgeCheckov } from './policy-acknowledgements';
 

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-34';
 import type { Construct } from 'constructs';
+import { AWS_API_EGRESS, DNS_EGRESS } from './network-policies';
 import { type CheckovAcknowledgement, checkovSkipAnnotations } from './policy-acknowledgements';
 
 /*
@@ -42,9 +43,6 @@ export function containerResources(cpuMillicores: number, memoryMiB: number): k8
   };
 }
 
-export const tcpPort = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
-/** EKS Pod Identity's agent on every node, which hands pods their role's credentials. */
-const POD_IDENTITY_AGENT_CIDR = '169.254.170.23/32';
 
 /**
  * Egress to DNS, the Pod Identity agent and HTTPS anywhere (AWS APIs, the OpenSearch domain), ingress only as given:
@@ -57,10 +55,7 @@ export function awsClientNetworkPolicy(
   podLabels: Readonly<Record<string, string>>,
   ingress: readonly k8s.NetworkPolicyIngressRule[],
 ): k8s.KubeNetworkPolicy {
-  return networkPolicy(scope, name, namespace, podLabels, ingress, [
-    { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }], ports: [tcpPort(80)] },
-    { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcpPort(443)] },
-  ]);
+  return networkPolicy(scope, name, namespace, podLabels, ingress, AWS_API_EGRESS);
 }
 
 /** A policy selecting these pods, letting in only `ingress` and out only to DNS and `egress`. */
@@ -78,13 +73,7 @@ export function networkPolicy(
       podSelector: { matchLabels: { ...podLabels } },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [...ingress],
-      egress: [
-        {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, tcpPort(53)],
-        },
-        ...egress,
-      ],
+      egress: [DNS_EGRESS, ...egress],
     },
   });
 }

@@ -58,18 +58,28 @@ export interface WorkloadNetworkPoliciesProps {
   readonly telemetry?: TelemetryPeers;
 }
 
-/** EKS Pod Identity's agent, a host-network daemon on every node that hands pods their role's credentials. */
-const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 };
-const KUBE_DNS: k8s.NetworkPolicyPeer = {
-  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+export const tcpPort = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+const udpPort = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'UDP', port: k8s.IntOrString.fromNumber(port) });
+
+/** Out to the cluster's DNS (kube-dns in kube-system), which every pod needs. */
+export const DNS_EGRESS: k8s.NetworkPolicyEgressRule = {
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+  ports: [udpPort(53), tcpPort(53)],
 };
+
+/**
+ * Out to AWS APIs: EKS Pod Identity's agent (a host-network daemon on every node that hands pods their role's
+ * credentials) and HTTPS to any address, since the APIs' public endpoints cannot be listed.
+ */
+export const AWS_API_EGRESS: readonly k8s.NetworkPolicyEgressRule[] = [
+  { to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [tcpPort(80)] },
+  { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcpPort(443)] },
+];
+
 const inNamespace = ({ namespace, podLabels }: NamespacedPods): k8s.NetworkPolicyPeer => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
   podSelector: { matchLabels: { ...podLabels } },
 });
-const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
-const udp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'UDP', port: k8s.IntOrString.fromNumber(port) });
 
 /**
  * Kubernetes NetworkPolicies for the shop's namespace: everything denied, in and out, then only the call graph,
@@ -102,7 +112,7 @@ export class WorkloadNetworkPolicies extends Construct {
         {
           podSelector: {},
           policyTypes: ['Egress'],
-          egress: [{ to: [KUBE_DNS], ports: [udp(53), tcp(53)] }],
+          egress: [DNS_EGRESS],
         },
       ],
       [
@@ -110,10 +120,7 @@ export class WorkloadNetworkPolicies extends Construct {
         {
           podSelector: {},
           policyTypes: ['Egress'],
-          egress: [
-            { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: [tcp(POD_IDENTITY_AGENT.port)] },
-            { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] },
-          ],
+          egress: [...AWS_API_EGRESS],
         },
       ],
       [
@@ -121,7 +128,7 @@ export class WorkloadNetworkPolicies extends Construct {
         {
           ...pods(props.publicWorkload),
           policyTypes: ['Ingress'],
-          ingress: [{ from: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(props.publicWorkload.port)] }],
+          ingress: [{ from: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcpPort(props.publicWorkload.port)] }],
         },
       ],
       ...callees.map((callee): [string, k8s.NetworkPolicySpec] => [
@@ -132,7 +139,7 @@ export class WorkloadNetworkPolicies extends Construct {
           ingress: [
             {
               from: props.calls.filter((call) => call.to.serviceName === callee.serviceName).map((call) => pods(call.from)),
-              ports: [tcp(callee.port)],
+              ports: [tcpPort(callee.port)],
             },
           ],
         },
@@ -144,7 +151,7 @@ export class WorkloadNetworkPolicies extends Construct {
           policyTypes: ['Egress'],
           egress: props.calls
             .filter((call) => call.from.serviceName === caller.serviceName)
-            .map((call) => ({ to: [pods(call.to)], ports: [tcp(call.to.port)] })),
+            .map((call) => ({ to: [pods(call.to)], ports: [tcpPort(call.to.port)] })),
         },
       ]),
       ...props.kafkaClients.map((client): [string, k8s.NetworkPolicySpec] => [
@@ -152,7 +159,7 @@ export class WorkloadNetworkPolicies extends Construct {
         {
           ...pods(client),
           policyTypes: ['Egress'],
-          egress: [{ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcp(kafkaPort)] }],
+          egress: [{ to: [{ ipBlock: { cidr: props.vpcCidr } }], ports: [tcpPort(kafkaPort)] }],
         },
       ]),
       ...telemetryPolicies(props.telemetry),
@@ -174,7 +181,7 @@ function telemetryPolicies(telemetry: TelemetryPeers | undefined): [string, k8s.
       {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: [{ to: [inNamespace(telemetry.collector)], ports: [tcp(telemetry.collector.otlpPort)] }],
+        egress: [{ to: [inNamespace(telemetry.collector)], ports: [tcpPort(telemetry.collector.otlpPort)] }],
       },
     ],
     ...uniqueByName(telemetry.scraped).map((workload): [string, k8s.NetworkPolicySpec] => [
@@ -182,7 +189,7 @@ function telemetryPolicies(telemetry: TelemetryPeers | undefined): [string, k8s.
       {
         podSelector: { matchLabels: { ...workload.podLabels } },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [inNamespace(telemetry.prometheus)], ports: [tcp(workload.port)] }],
+        ingress: [{ from: [inNamespace(telemetry.prometheus)], ports: [tcpPort(workload.port)] }],
       },
     ]),
   ];

@@ -12,8 +12,8 @@ import {
   monitoringWorkloadAnnotations,
   RESTRICTED_CONTAINER_SECURITY,
   restrictedPodSecurity,
-  tcpPort,
 } from './monitoring-pods';
+import { tcpPort } from './network-policies';
 import { acknowledgeFindings } from './nag-acknowledgements';
 
 export interface TraceCollectorProps {
